@@ -1,0 +1,57 @@
+# Shared by scripts/*: locate the checkout and Python 3.13, and build pinned venvs with uv.
+# Sourced, not run.
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export UV_PYTHON_DOWNLOADS=never   # use pyenv's 3.13, never fetch a toolchain
+export UV_CACHE_DIR="${UV_CACHE_DIR:-$HOME/.cache/uv}"
+UV_VERSION="0.13.9"
+
+log() { printf '\033[1m[lifx_script]\033[0m %s\n' "$*" >&2; }
+
+find_python() {
+    # .python-version selects 3.13 for pyenv; fall back to any python3.13 on PATH.
+    local candidate
+    for candidate in \
+        "$(cd "$REPO_ROOT" && pyenv which python3.13 2>/dev/null)" \
+        "$(command -v python3.13 2>/dev/null)" \
+        "$(command -v python3 2>/dev/null)"; do
+        if [ -n "$candidate" ] && "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null; then
+            echo "$candidate"
+            return 0
+        fi
+    done
+    log "Python 3.13 not found (pyenv install 3.13.0, or put python3.13 on PATH)"
+    return 1
+}
+
+uv_bin() {
+    # uv itself lives in a small venv of its own, pinned.
+    local tools="$REPO_ROOT/.venv-tools"
+    if [ ! -x "$tools/bin/uv" ] || [ "$("$tools/bin/uv" --version 2>/dev/null | cut -d' ' -f2)" != "$UV_VERSION" ]; then
+        log "installing uv $UV_VERSION into .venv-tools/"
+        rm -rf "$tools"
+        "$(find_python)" -m venv "$tools"
+        "$tools/bin/python" -m pip install --quiet "uv==$UV_VERSION"
+    fi
+    echo "$tools/bin/uv"
+}
+
+# ensure_venv DIR REQUIREMENTS_FILE [extra uv pip flags]: create DIR and install the pinned file,
+# skipped when the stamp (hash of the file, the Python and this function's inputs) matches.
+ensure_venv() {
+    local dir="$REPO_ROOT/$1" requirements="$REPO_ROOT/$2"
+    shift 2
+    local python stamp
+    python="$(find_python)"
+    stamp="$( (cat "$requirements"; "$python" --version; echo "$UV_VERSION $*") | sha256sum | cut -d' ' -f1)"
+    if [ -f "$dir/.stamp" ] && [ "$(cat "$dir/.stamp")" = "$stamp" ] && [ -x "$dir/bin/python" ]; then
+        return 0
+    fi
+    local uv
+    uv="$(uv_bin)"
+    log "setting up ${dir#"$REPO_ROOT"/} from ${requirements#"$REPO_ROOT"/}"
+    rm -rf "$dir"
+    "$uv" venv --quiet --python "$python" "$dir"
+    "$uv" pip install --quiet --python "$dir/bin/python" "$@" -r "$requirements"
+    echo "$stamp" > "$dir/.stamp"
+}
