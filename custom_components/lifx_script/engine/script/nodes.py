@@ -1,0 +1,117 @@
+"""The tree a script is made of: messages, parallel lists and combinators.
+
+Every node runs for a list of serials (or None: broadcast to every device with a zero
+target), emits its results through the run and reports errors to it, and returns whether
+everything it sent succeeded (Pipeline's short circuit and FromGenerator's futures need that).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..codec import Message, ValidationError
+from ..errors import InvalidScript
+
+if TYPE_CHECKING:
+    from .run import Run
+
+Serials = Sequence[str] | None
+
+
+class Node:
+    """Base of everything a script can hold."""
+
+    async def execute(self, run: Run, serials: Serials) -> bool:
+        raise NotImplementedError
+
+    def messages(self) -> list[Message]:
+        """The messages known up front (for validation and introspection)."""
+        return []
+
+
+async def all_ok(coros: Sequence[Coroutine[Any, Any, bool]]) -> bool:
+    """Run in parallel (cancelled together); True if every one returned True."""
+    if len(coros) == 1:
+        return await coros[0]
+    if not coros:
+        return True
+    async with asyncio.TaskGroup() as group:
+        tasks = [group.create_task(coro) for coro in coros]
+    return all(task.result() for task in tasks)
+
+
+class MessageNode(Node):
+    """One message, sent to every serial (or to its own target, when it has one)."""
+
+    __slots__ = ("msg", "own_serial")
+
+    def __init__(self, msg: Message) -> None:
+        try:
+            msg.pack_for(msg.target, 1, 1)  # every field packs: errors now, not mid-run
+        except ValidationError as error:
+            raise InvalidScript(f"{msg.name}({msg.pkt_type}) cannot be packed: {error}") from None
+        self.msg = msg
+        serial = msg.serial
+        self.own_serial = None if serial == "000000000000" else serial
+
+    def coroutines(self, run: Run, serials: Serials) -> list[Coroutine[Any, Any, bool]]:
+        if self.own_serial is not None:
+            return [run.send(self.msg, self.own_serial)]
+        if serials is None:
+            return [run.send(self.msg, None)]
+        return [run.send(self.msg, serial) for serial in serials]
+
+    async def execute(self, run: Run, serials: Serials) -> bool:
+        return await all_ok(self.coroutines(run, serials))
+
+    def messages(self) -> list[Message]:
+        return [self.msg]
+
+    def __repr__(self) -> str:
+        return f"MessageNode({self.msg!r})"
+
+
+class ListNode(Node):
+    """Children sent in parallel; results stream in completion order."""
+
+    __slots__ = ("children",)
+
+    def __init__(self, children: Sequence[Node]) -> None:
+        self.children = tuple(children)
+
+    async def execute(self, run: Run, serials: Serials) -> bool:
+        coros: list[Coroutine[Any, Any, bool]] = []
+        for child in self.children:
+            if isinstance(child, MessageNode):
+                coros.extend(child.coroutines(run, serials))
+            else:
+                coros.append(child.execute(run, serials))
+        return await all_ok(coros)
+
+    def messages(self) -> list[Message]:
+        return [m for child in self.children for m in child.messages()]
+
+    def __repr__(self) -> str:
+        return f"ListNode({list(self.children)!r})"
+
+
+def to_node(value: Any) -> Node:
+    """A Message, a Node, a Script, or a list/tuple of those (sent in parallel)."""
+    if isinstance(value, Node):
+        return value
+    if isinstance(value, Message):
+        return MessageNode(value)
+    node = getattr(value, "node", None)
+    if isinstance(node, Node):  # a Script
+        return node
+    if isinstance(value, list | tuple):
+        children = [to_node(item) for item in value]
+        return children[0] if len(children) == 1 else ListNode(children)
+    if isinstance(value, type) and issubclass(value, Message):
+        raise InvalidScript(f"{value.name} is a message class: send an instance ({value.name}())")
+    raise InvalidScript(
+        "a script is a message, a list of them, a Pipeline, Repeater or FromGenerator; "
+        f"not {value!r}"
+    )

@@ -1,0 +1,283 @@
+"""One run of a script: resolving the reference, the leaf send, results and errors.
+
+Nodes emit results into the run's queue and report errors to it; the consumer (``async
+for`` or ``await``) reads the queue while the script executes in its own task, so that
+results stream in completion order and an early exit cancels everything cleanly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Coroutine, Generator
+from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from ..codec import Message, serial_to_target
+from ..errors import (
+    DeviceNotFound,
+    MultipleErrors,
+    RunFailed,
+    ScriptError,
+    SessionClosed,
+    TimedOut,
+    Unsupported,
+)
+from ..transport import Addr
+from .nodes import Node, Serials
+from .options import Limit, RunOptions
+from .references import SpecialReference
+
+if TYPE_CHECKING:
+    from .session import Sender
+
+
+class Result(NamedTuple):
+    """One reply: the packet, where it came from, and the message it answers."""
+
+    pkt: Message
+    addr: Addr
+    original: Message
+
+
+_DONE: Any = object()
+
+
+class Run:
+    """State of one top-level run (nested sender calls from generators are runs of their own)."""
+
+    def __init__(
+        self, sender: Sender, node: Node, reference: SpecialReference, options: RunOptions
+    ) -> None:
+        self.sender = sender
+        self.node = node
+        self.reference = reference
+        self.options = options
+        self.limits: tuple[Limit, ...] = options.instantiate_limits()
+        self.queue: asyncio.Queue[list[Result]] = asyncio.Queue()
+        self.errors: list[BaseException] = []
+        self.closed = False
+        self.top_serials: Serials = None
+        self._located: dict[str, Addr] = {}
+        self._missing: set[str] = set()
+
+    # -- errors and results ----------------------------------------------------------------
+
+    def error(self, error: BaseException) -> None:
+        catcher = self.options.error_catcher
+        if catcher is None:
+            self.errors.append(error)
+        elif isinstance(catcher, list):
+            catcher.append(error)
+        else:
+            catcher(error)
+
+    def kwargs(self) -> dict[str, Any]:
+        """Options for a generator's own sender calls: same limits, errors into this run."""
+        o = self.options
+        kwargs: dict[str, Any] = {
+            "message_timeout": o.message_timeout,
+            "find_timeout": o.find_timeout,
+            "limit": self.limits,
+            "error_catcher": self.error,
+            "accept_found": o.accept_found,
+            "require_all_devices": o.require_all_devices,
+            "no_retry": o.no_retry,
+        }
+        if o.broadcast is not None:
+            kwargs["broadcast"] = list(o.broadcast)
+        return kwargs
+
+    # -- finding devices -------------------------------------------------------------------
+
+    async def find_all(self) -> list[str]:
+        return await self.sender.find_all(self.options.find_timeout, self.options.accept_found)
+
+    async def resolve(self, reference: SpecialReference) -> Serials:
+        """Serials of a reference (None: broadcast to every device), located up front."""
+        if reference.finds_all and self.options.broadcast is not None:
+            return None
+        serials = await reference.find(self)
+        if self.options.broadcast is None:
+            await self.locate(serials)
+        return serials
+
+    async def refresh(self, serials: Serials) -> Serials:
+        """A Repeater's next loop: look again when the run's reference means every device."""
+        if serials is not self.top_serials or not self.reference.finds_all:
+            return serials
+        self.reference.reset()
+        self.top_serials = await self.resolve(self.reference)
+        return self.top_serials
+
+    async def locate(self, serials: list[str]) -> list[str]:
+        """Find addresses for serials not known to this run; the ones not found."""
+        unknown = [s for s in serials if s not in self._located and s not in self._missing]
+        if unknown:
+            found, missing = await self.sender.locate(
+                unknown, self.options.find_timeout, self.options.accept_found
+            )
+            self._located.update(found)
+            self._missing.update(missing)
+        return [s for s in serials if s in self._missing]
+
+    async def _address(self, serial: str) -> Addr | None:
+        addr = self._located.get(serial)
+        if addr is None and serial not in self._missing:
+            await self.locate([serial])
+            addr = self._located.get(serial)
+        return addr
+
+    # -- the leaf send ---------------------------------------------------------------------
+
+    async def send(self, msg: Message, serial: str | None) -> bool:
+        """msg to one serial (None: zero target, to the broadcast addresses); True if it worked."""
+        options = self.options
+        broadcast = options.broadcast
+        if broadcast is not None:
+            addrs: tuple[Addr, ...] = broadcast
+        else:
+            assert serial is not None
+            addr = await self._address(serial)
+            if addr is None:
+                self.error(DeviceNotFound(serial, pkt_type=msg.pkt_type, name=msg.name))
+                return False
+            addrs = (addr,)
+        target = serial_to_target(serial)
+        link = self.sender.link
+        limits = self.limits
+        acquired: list[Limit] = []
+        try:
+            for limit in limits:
+                await limit.acquire()
+                acquired.append(limit)
+            replies = await link.request(
+                msg,
+                target,
+                addrs,
+                timeout=options.message_timeout,
+                no_retry=options.no_retry,
+                broadcast=serial is None,
+            )
+        except TimedOut as error:
+            if serial is not None and broadcast is None and not error.partial and not error.acked:
+                self.sender.mark_stale(serial)
+            self.error(error)
+            return False
+        except Unsupported as error:
+            self.error(error)
+            return False
+        finally:
+            for limit in reversed(acquired):
+                limit.release()
+        if replies:
+            self.queue.put_nowait([Result(pkt, addr, msg) for pkt, addr in replies])
+        return True
+
+    # -- the whole run -----------------------------------------------------------------------
+
+    async def main(self) -> None:
+        serials = await self.resolve(self.reference)
+        self.top_serials = serials
+        if serials is not None and self.options.require_all_devices:
+            missing = [s for s in serials if s in self._missing]
+            if missing:
+                for serial in missing:
+                    self.error(DeviceNotFound(serial))
+                return
+        await self.node.execute(self, serials)
+
+    async def stream(self) -> AsyncIterator[Result]:
+        """Execute in a task; yield results as they come; cancel it if the consumer leaves."""
+        sender = self.sender
+        sender.check_open()
+        task = asyncio.get_running_loop().create_task(self.main())
+        queue = self.queue
+        task.add_done_callback(lambda _: queue.put_nowait(_DONE))
+        sender.runs[self] = task
+        try:
+            while True:
+                batch = await queue.get()
+                if batch is _DONE:
+                    break
+                for result in batch:
+                    yield result
+        finally:
+            if not task.done():
+                task.cancel()
+            await asyncio.wait([task])
+            sender.runs.pop(self, None)
+        if task.cancelled():
+            if self.closed:
+                raise SessionClosed()
+            raise asyncio.CancelledError()
+        error = task.exception()
+        if error is not None:
+            if isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
+                error = error.exceptions[0]
+            raise error
+
+
+def raise_for(errors: list[BaseException]) -> None:
+    """After a stream: one error as itself, several together."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise MultipleErrors(errors)
+
+
+class RunHandle(Coroutine[Any, Any, list[Result]]):
+    """What ``sender(...)`` and ``script.run_with(...)`` return: ``async for`` it or await it.
+
+    It is also a coroutine (``asyncio.create_task(sender(...))`` works); nothing starts
+    until it is iterated or awaited.
+    """
+
+    def __init__(self, open_run: Callable[[], AbstractAsyncContextManager[Run]]) -> None:
+        self._open_run = open_run
+        self._used = False
+        self._coro: Coroutine[Any, Any, list[Result]] | None = None
+
+    def _claim(self) -> None:
+        if self._used:
+            raise ScriptError("a run can be iterated or awaited only once; call run_with again")
+        self._used = True
+
+    def __aiter__(self) -> AsyncIterator[Result]:
+        self._claim()
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[Result]:
+        async with self._open_run() as run:
+            async for result in run.stream():
+                yield result
+            errors = run.errors
+        raise_for(errors)
+
+    def _coroutine(self) -> Coroutine[Any, Any, list[Result]]:
+        if self._coro is None:
+            self._claim()
+            self._coro = self._collect()
+        return self._coro
+
+    def __await__(self) -> Generator[Any, None, list[Result]]:
+        return self._coroutine().__await__()
+
+    def send(self, value: Any) -> Any:
+        return self._coroutine().send(value)
+
+    def throw(self, *args: Any) -> Any:
+        return self._coroutine().throw(*args)
+
+    def close(self) -> None:
+        if self._coro is not None:
+            self._coro.close()
+
+    async def _collect(self) -> list[Result]:
+        results: list[Result] = []
+        async with self._open_run() as run:
+            async for result in run.stream():
+                results.append(result)
+            errors = run.errors
+        if errors:
+            raise RunFailed(results, errors)
+        return results

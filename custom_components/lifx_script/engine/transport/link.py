@@ -1,0 +1,311 @@
+"""One session's UDP link: send a request, retransmit on schedule, collect its replies."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections import deque
+from collections.abc import Sequence
+
+from ..codec import Message, target_to_serial
+from ..errors import TimedOut, Unsupported
+from .addresses import Addr
+from .matcher import ACK_ONLY, NONE, RES, ZERO_TARGET, Matcher, Reply, Waiter, new_stats
+from .rate import RateLimiter
+from .retry import RetrySchedule
+from .sequences import SequenceAllocator
+from .udp import UdpEndpoint
+
+_LOG = logging.getLogger(__name__)
+
+# sequences one request keeps registered; older transmissions' replies then count as late
+MAX_LIVE_SEQUENCES = 4
+
+
+def new_source() -> int:
+    return random.randrange(1, 1 << 32)
+
+
+def mode_of(msg: Message) -> int:
+    """Completion rule of a message from its flags (res without State types acts as ack)."""
+    if msg.res_required and msg.reply_types:
+        return RES
+    if msg.ack_required:
+        return ACK_ONLY
+    return NONE
+
+
+class Link:
+    """A session's socket, matcher, sequence counters, retry schedule and rate cap."""
+
+    def __init__(
+        self,
+        *,
+        retry: RetrySchedule,
+        rate_limit: float | None = None,
+        quiet_gap: float = 0.45,
+        source: int | None = None,
+    ) -> None:
+        self.retry = retry
+        self.quiet_gap = quiet_gap
+        self.source = source if source is not None else new_source()
+        self.stats = new_stats()
+        self.matcher = Matcher(self.stats)
+        self.sequences = SequenceAllocator()
+        self.rate = RateLimiter(rate_limit) if rate_limit else None
+        self.endpoint: UdpEndpoint | None = None
+
+    async def open(self, bind: Addr) -> None:
+        self.endpoint = await UdpEndpoint.open(bind, self.matcher.feed)
+
+    async def close(self) -> None:
+        endpoint, self.endpoint = self.endpoint, None
+        if endpoint is not None:
+            await endpoint.close()
+
+    # -- sending ---------------------------------------------------------------------------
+
+    async def transmit(
+        self,
+        waiter: Waiter,
+        msg: Message,
+        target: bytes,
+        source: int,
+        addrs: Sequence[Addr],
+        live: deque[int],
+        sent_on: dict[int, int],
+        first: bool,
+        deadline: float,
+    ) -> int | None:
+        """One transmission with a fresh sequence of target's own; None if none came free."""
+        rate = self.rate
+        if rate is not None and target != ZERO_TARGET:
+            await rate.wait(target)
+        sequences = self.sequences
+        matcher = self.matcher
+        seq = sequences.allocate(target)
+        if seq is None and live:
+            # 256 in flight for this target: reuse our own oldest sequence (a reply to it is
+            # ours either way) rather than wait while holding sequences others wait for
+            seq = live.popleft()
+            matcher.release((source, seq, target))
+        while seq is None:  # none of our own yet: wait for one to come free
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            soonest = sequences.free_in(target)
+            if soonest is not None:
+                remaining = min(remaining, soonest + 0.001)
+            free = sequences.when_released(target)
+            handle = asyncio.get_running_loop().call_later(remaining, _wake, free)
+            try:
+                await free
+            finally:
+                handle.cancel()
+                if not free.done():
+                    free.cancel()
+            seq = sequences.allocate(target)
+        matcher.register((source, seq, target), waiter)
+        live.append(seq)
+        sent_on[seq] = sent_on.get(seq, 0) + 1
+        if len(live) > MAX_LIVE_SEQUENCES:
+            old = live.popleft()
+            matcher.release((source, old, target))
+            sequences.release(target, old, waiter.heard.get(old, 0) >= sent_on.pop(old))
+        data = msg.pack_for(target, source, seq)
+        endpoint = self.endpoint
+        if endpoint is None:
+            raise ConnectionError("the session's socket is closed")
+        for addr in addrs:
+            endpoint.send(data, addr)
+        stats = self.stats
+        stats["sent"] += len(addrs)
+        if not first:
+            stats["retransmits"] += len(addrs)
+        return seq
+
+    async def request(
+        self,
+        msg: Message,
+        target: bytes,
+        addrs: Sequence[Addr],
+        *,
+        timeout: float,  # noqa: ASYNC109 - the deadline ends a retry schedule
+        no_retry: bool = False,
+        broadcast: bool = False,
+    ) -> list[Reply]:
+        """Send msg to target at addrs until complete; the replies (acks for ack-only sends).
+
+        Raises TimedOut (with any partial replies) or Unsupported (StateUnhandled).
+        """
+        unbounded = broadcast or target == ZERO_TARGET
+        waiter = Waiter(msg, mode_of(msg), unbounded)
+        return await self.run_waiter(waiter, msg, target, addrs, timeout, no_retry)
+
+    async def run_waiter(
+        self,
+        waiter: Waiter,
+        msg: Message,
+        target: bytes,
+        addrs: Sequence[Addr],
+        timeout: float,  # noqa: ASYNC109 - the deadline ends a retry schedule
+        no_retry: bool,
+        schedule: RetrySchedule | None = None,
+        keep_sending: bool = False,
+    ) -> list[Reply]:
+        """The send loop shared by requests and discovery rounds.
+
+        keep_sending: retransmit on the schedule whatever arrives, with no quiet gap (a
+        search for specific serials keeps asking until all are found or time is up).
+        """
+        loop = asyncio.get_running_loop()
+        source = msg.source or self.source
+        offsets = (schedule or self.retry).offsets()
+        interval = (schedule or self.retry).interval
+        gap = self.quiet_gap
+        start = time.monotonic()
+        deadline = start + timeout
+        next_tx = start + next(offsets)
+        last_tx: float | None = None
+        live: deque[int] = deque()
+        sent_on: dict[int, int] = {}  # transmissions per live sequence
+        seq = 0
+        sent = 0
+        short = _ShortSet()
+        try:
+            while not waiter.done:
+                now = time.monotonic()
+                quiet = waiter.quiet and not keep_sending
+                if quiet:
+                    end = min(waiter.last_reply + gap, deadline)
+                    if now >= end:
+                        if now < deadline and short.ask_again(waiter, seq, sent, no_retry):
+                            # an "at most n" set came up short: the device resends all of it
+                            # and duplicates are dropped, so ask until an answer adds nothing
+                            got = await self.transmit(
+                                waiter, msg, target, source, addrs, live, sent_on, False, deadline
+                            )
+                            if got is not None:
+                                seq = got
+                                sent += 1
+                            last_tx = waiter.last_reply = time.monotonic()
+                            continue
+                        break
+                    wake = end
+                else:
+                    if now >= deadline:
+                        self.stats["timeouts"] += 1
+                        serial = None if target == ZERO_TARGET else target_to_serial(target)
+                        raise TimedOut(
+                            serial,
+                            msg.pkt_type,
+                            source,
+                            seq,
+                            [(pkt, addr) for pkt, addr in waiter.replies],
+                            name=msg.name,
+                            timeout=timeout,
+                            acked=waiter.acked,
+                        )
+                    wake = deadline
+                may_send = sent == 0 or (not no_retry and waiter.mode != NONE and not quiet)
+                if may_send:
+                    if now >= next_tx:
+                        backoff = not keep_sending and (waiter.acked or bool(waiter.replies))
+                        if backoff and last_tx is not None and now < last_tx + interval:
+                            # the device heard us: resend only as often as the interval
+                            next_tx = last_tx + interval
+                        else:
+                            got = await self.transmit(
+                                waiter,
+                                msg,
+                                target,
+                                source,
+                                addrs,
+                                live,
+                                sent_on,
+                                sent == 0,
+                                deadline,
+                            )
+                            if got is not None:
+                                seq = got
+                                sent += 1
+                            last_tx = time.monotonic()
+                            elapsed = last_tx - start
+                            next_tx = start + next(offsets)
+                            while next_tx - start < elapsed:
+                                next_tx = start + next(offsets)
+                            if waiter.mode == NONE:
+                                break
+                            continue
+                    wake = min(wake, next_tx)
+                await self._sleep_until(loop, waiter, wake)
+        finally:
+            matcher = self.matcher
+            sequences = self.sequences
+            heard = waiter.heard
+            for s in live:
+                matcher.release((source, s, target))
+                sequences.release(target, s, heard.get(s, 0) >= sent_on[s])
+        if waiter.unsupported is not None:
+            serial = None if target == ZERO_TARGET else target_to_serial(target)
+            raise Unsupported(serial, msg.pkt_type, name=msg.name)
+        return waiter.replies
+
+    @staticmethod
+    async def _sleep_until(loop: asyncio.AbstractEventLoop, waiter: Waiter, wake: float) -> None:
+        """Sleep until wake or until the waiter finishes, whichever is first."""
+        delay = wake - time.monotonic()
+        if delay <= 0:
+            return
+        future: asyncio.Future[None] = loop.create_future()
+        waiter.future = future
+        handle = loop.call_later(delay, _wake, future)
+        try:
+            await future
+        finally:
+            handle.cancel()
+            waiter.future = None
+
+
+def _wake(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+class _ShortSet:
+    """When to stop asking for an "at most n" set (Get64) that came up short of n.
+
+    The device resends the whole set each time and duplicates are dropped, so a short set
+    is asked for again until one transmission's answer alone holds every reply known (two
+    in a row once any loss was seen: an answer missing the same reply twice is likely).
+    """
+
+    __slots__ = ("complete", "first", "gaps", "lossy")
+
+    def __init__(self) -> None:
+        self.gaps = 0
+        self.complete = 0
+        self.lossy = False
+        self.first: frozenset[object] = frozenset()
+
+    def ask_again(self, waiter: Waiter, seq: int, sent: int, no_retry: bool) -> bool:
+        expected = waiter.expected
+        if no_retry or waiter.unbounded or expected is None or len(waiter.replies) >= expected:
+            return False
+        known = waiter.seen
+        got = waiter.by_seq.get(seq, set())
+        self.gaps += 1
+        if self.gaps == 1:
+            self.first = frozenset(got)
+            self.lossy = sent > 1  # the first answer needed a retransmission
+            return True
+        if self.first != known:
+            self.lossy = True
+        if known <= got:
+            self.complete += 1
+        else:
+            self.complete = 0
+            self.lossy = True
+        return self.complete < (2 if self.lossy else 1)
