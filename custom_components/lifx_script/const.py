@@ -3,3 +3,38 @@
 from typing import Final
 
 DOMAIN: Final = "lifx_script"
+
+# Config entry data: the known devices, so setup needs no discovery.
+CONF_DEVICES: Final = "devices"
+CONF_IP: Final = "ip"
+CONF_PORT: Final = "port"
+CONF_LABEL: Final = "label"
+CONF_PRODUCT_ID: Final = "product_id"
+CONF_FIRMWARE: Final = "firmware"
+
+# Config entry options.
+CONF_INTERFACE_BROADCASTS: Final = "interface_broadcasts"
+CONF_BROADCAST_ADDRESSES: Final = "broadcast_addresses"
+CONF_STATIC_HOSTS: Final = "static_hosts"
+CONF_LIMIT: Final = "limit"
+CONF_MESSAGE_TIMEOUT: Final = "message_timeout"
+CONF_DISCOVERY_INTERVAL: Final = "discovery_interval"
+CONF_RATE_LIMIT: Final = "rate_limit"
+
+DEFAULT_INTERFACE_BROADCASTS: Final = True
+DEFAULT_LIMIT: Final = 30
+DEFAULT_MESSAGE_TIMEOUT: Final = 10.0
+DEFAULT_DISCOVERY_INTERVAL: Final = 300
+DEFAULT_RATE_LIMIT: Final = 0.0
+
+LIFX_PORT: Final = 56700
+TITLE: Final = "LIFX Script"
+MANUFACTURER: Final = "LIFX"
+
+# How long a scan listens for answers (config flow, background and the discover action), and
+# how long each device gets to tell its label, product and firmware afterwards.
+DISCOVERY_TIMEOUT: Final = 3.0
+INFO_TIMEOUT: Final = 2.0
+
+SERVICE_RUN: Final = "run"
+SERVICE_DISCOVER: Final = "discover"

@@ -1,0 +1,158 @@
+"""Turn the `messages` / `pipeline` of an action call into engine messages, or refuse it.
+
+Everything is validated and built here before anything is sent, so a bad item anywhere in a
+long pipeline means no packet at all; the error names the item (its path in the call), the
+field and the value so the user can fix it without reading a log.
+
+Nesting alternates: `messages` is sent in parallel and a list inside it is a pipeline (in
+order); `pipeline` is sent in order and a list inside it is sent in parallel; and so on down.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.exceptions import ServiceValidationError
+
+from .const import DOMAIN
+from .engine import Message, Messages, Pipeline, UnknownMessageError, ValidationError
+
+MAX_DEPTH = 8
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineOptions:
+    """The call's pipeline options, applied to every pipeline it builds."""
+
+    spread: float = 0.0
+    short_circuit_on_error: bool = False
+    synchronized: bool = False
+
+
+@dataclass(slots=True)
+class Built:
+    """What the engine is given, and how many messages it holds (per device)."""
+
+    script: Any
+    count: int
+
+
+def show(value: Any, limit: int = 80) -> str:
+    """A value as the user wrote it (JSON-ish), cut short so an error stays readable."""
+    try:
+        text = json.dumps(value, default=str, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
+
+
+def invalid(key: str, **placeholders: str) -> ServiceValidationError:
+    """A translated validation error of this integration."""
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders=placeholders,
+    )
+
+
+def build_message(item: Any, path: str) -> Message:
+    """One message: a name ("GetPower"), a pkt_type (101) or a mapping with `type`."""
+    if isinstance(item, Mapping):
+        fields = dict(item)
+        if "type" not in fields:
+            raise invalid("missing_message_type", item=path, value=show(item))
+        kind = fields.pop("type")
+    elif isinstance(item, str | int) and not isinstance(item, bool):
+        kind, fields = item, {}
+    else:
+        raise invalid("invalid_message_item", item=path, value=show(item))
+    bad_keys = [key for key in fields if not isinstance(key, str)]
+    if bad_keys:
+        raise invalid(
+            "invalid_message_field",
+            item=path,
+            message=show(kind),
+            field=show(bad_keys[0]),
+            value=show(fields[bad_keys[0]]),
+            reason="field names are text",
+        )
+    try:
+        cls = Messages.lookup(kind)
+    except UnknownMessageError:
+        raise invalid("unknown_message_type", item=path, value=show(kind)) from None
+    try:
+        return cls(**fields)
+    except ValidationError as err:
+        field = err.field or "type"
+        value = err.value if err.field else kind
+        raise invalid(
+            "invalid_message_field",
+            item=path,
+            message=cls.name,
+            field=field,
+            value=show(value),
+            reason=err.reason,
+        ) from None
+    except (TypeError, ValueError) as err:
+        # Defensive: the codec promises ValidationError; never let bad input escape untranslated.
+        raise invalid(
+            "invalid_message_field",
+            item=path,
+            message=cls.name,
+            field="?",
+            value=show(item),
+            reason=str(err),
+        ) from None
+
+
+def _build_node(item: Any, path: str, parallel: bool, opts: PipelineOptions, depth: int) -> Built:
+    """A message, or a nested list whose kind (parallel or in order) alternates with depth."""
+    if isinstance(item, list | tuple):
+        return _build_group(list(item), path, not parallel, opts, depth + 1)
+    return Built(build_message(item, path), 1)
+
+
+def _build_group(
+    items: list[Any], path: str, parallel: bool, opts: PipelineOptions, depth: int
+) -> Built:
+    """A parallel list or a Pipeline of the built children."""
+    if depth > MAX_DEPTH:
+        raise invalid("nesting_too_deep", item=path, depth=str(MAX_DEPTH))
+    if not items:
+        raise invalid("empty_message_list", item=path)
+    children = [
+        _build_node(child, f"{path}[{index}]", parallel, opts, depth)
+        for index, child in enumerate(items)
+    ]
+    count = sum(child.count for child in children)
+    scripts = [child.script for child in children]
+    if parallel:
+        return Built(scripts, count)
+    return Built(
+        Pipeline(
+            *scripts,
+            spread=opts.spread,
+            short_circuit_on_error=opts.short_circuit_on_error,
+            synchronized=opts.synchronized,
+        ),
+        count,
+    )
+
+
+def build_script(
+    messages: Any | None, pipeline: Any | None, opts: PipelineOptions | None = None
+) -> Built:
+    """Build the call's script: `messages` (parallel) or `pipeline` (in order), not both."""
+    opts = opts or PipelineOptions()
+    if messages is not None and pipeline is not None:
+        raise invalid("messages_and_pipeline")
+    if messages is None and pipeline is None:
+        raise invalid("no_messages")
+    if messages is not None:
+        items = messages if isinstance(messages, list | tuple) else [messages]
+        return _build_group(list(items), "messages", True, opts, 1)
+    items = pipeline if isinstance(pipeline, list | tuple) else [pipeline]
+    return _build_group(list(items), "pipeline", False, opts, 1)
