@@ -55,3 +55,21 @@ ensure_venv() {
     "$uv" pip install --quiet --python "$dir/bin/python" "$@" -r "$requirements"
     echo "$stamp" > "$dir/.stamp"
 }
+
+# ensure_extra DIR REQUIREMENTS_FILE [extra uv pip flags]: install a pinned file on top of an
+# existing venv (built by ensure_venv), with a stamp of its own (DIR/.stamp-NAME). Rebuilding DIR
+# drops that stamp, so the extra is installed again after it.
+ensure_extra() {
+    local dir="$REPO_ROOT/$1" requirements="$REPO_ROOT/$2"
+    shift 2
+    local stamp_file="$dir/.stamp-$(basename "$requirements" .txt)" stamp
+    stamp="$( (cat "$requirements"; cat "$dir/.stamp"; echo "$UV_VERSION $*") | sha256sum | cut -d' ' -f1)"
+    if [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$stamp" ]; then
+        return 0
+    fi
+    local uv
+    uv="$(uv_bin)"
+    log "installing ${requirements#"$REPO_ROOT"/} into ${dir#"$REPO_ROOT"/}"
+    "$uv" pip install --quiet --python "$dir/bin/python" "$@" -r "$requirements"
+    echo "$stamp" > "$stamp_file"
+}
