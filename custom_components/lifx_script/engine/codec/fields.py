@@ -689,19 +689,25 @@ class Color(NamedTuple):
 
 _COLOR_KEYS = frozenset(Color._fields)
 _NUMBERS = (int, float)
-_COLOR_MEMO: dict[tuple[int, int, int, int], Color] = {}
 _new_tuple = tuple.__new__
 
 
-def _color_from_wire(key: tuple[int, int, int, int]) -> Color:
-    """A Color from (hue, saturation, brightness, kelvin) wire values (memoised, bounded)."""
-    color = _COLOR_MEMO.get(key)
-    if color is None:
+class _ColorMemo(dict[tuple[int, int, int, int], Color]):
+    """Colors by (hue, saturation, brightness, kelvin) wire values; ``memo[key]`` builds
+    and remembers a missing one (bounded), so a hit costs a single C-level lookup."""
+
+    def __missing__(self, key: tuple[int, int, int, int]) -> Color:
         h, s, b, k = key
-        color = _new_tuple(Color, (_hue_from_wire(h), _frac_from_wire(s), _frac_from_wire(b), k))
-        if len(_COLOR_MEMO) < _MEMO_LIMIT:
-            _COLOR_MEMO[key] = color
-    return color
+        color: Color = _new_tuple(
+            Color, (_hue_from_wire(h), _frac_from_wire(s), _frac_from_wire(b), k)
+        )
+        if len(self) < _MEMO_LIMIT:
+            self[key] = color
+        return color
+
+
+_COLOR_MEMO = _ColorMemo()
+_color_from_wire = _COLOR_MEMO.__getitem__
 
 
 class ColorType(FieldType):
@@ -814,6 +820,72 @@ class ColorType(FieldType):
 
 COLOR = ColorType()
 
+_COLOR_SEQUENCES = frozenset({tuple, list, Color})
+_INT_FLOAT = frozenset({int, float})
+_INT_ONLY = frozenset({int})
+_FOUR = frozenset({4})
+# x + _RINT - _RINT rounds a float to the nearest integer, ties to even, exactly like
+# round(x) for |x| < 2**51 (the sum lies where floats are 1.0 apart, and float addition
+# rounds ties to even), at a fraction of round()'s cost. Beyond 2**51 saturation and
+# brightness fail their 0..0xFFFF check anyway, and |hue| < _HUE_LIMIT keeps
+# 0x10000 * hue / 360 below 2**51.
+_RINT = 1.5 * 2**52
+_HUE_LIMIT = 1e12
+
+
+def _color_array_items(colors: Sequence[Any], count: int) -> list[Any] | None:
+    """Wire items of ``Array(COLOR, count)`` for plain colours, zero-padded; else None.
+
+    The fast path of colour arrays: colours all given as dicts of exactly hue,
+    saturation, brightness and kelvin, or all as 4-tuples/lists/Colors; hue,
+    saturation and brightness ints or floats, kelvin an int, everything in range.
+    It gives the items ``ColorType.encode`` gives, computed column by column and
+    range-checked once per array. Anything else (including a bad colour) gives None
+    and the caller encodes colour by colour, which names the bad one.
+    """
+    if not colors:
+        return [0] * (4 * count)
+    kinds = {*map(type, colors)}
+    if kinds == {dict}:
+        if {*map(len, colors)} != _FOUR:
+            return None
+        try:
+            hue = [c["hue"] for c in colors]
+            sat = [c["saturation"] for c in colors]
+            bri = [c["brightness"] for c in colors]
+            kel = [c["kelvin"] for c in colors]
+        except KeyError:
+            return None
+    elif kinds <= _COLOR_SEQUENCES and {*map(len, colors)} == _FOUR:
+        hue, sat, bri, kel = map(list, zip(*colors, strict=True))
+    else:
+        return None
+    if not (
+        set(map(type, hue)).union(map(type, sat), map(type, bri)) <= _INT_FLOAT
+        and {*map(type, kel)} == _INT_ONLY
+        and -_HUE_LIMIT < min(hue)
+        and max(hue) < _HUE_LIMIT
+        and 0 <= min(kel)
+        and max(kel) <= 0xFFFF
+    ):
+        return None
+    r = _RINT
+    try:
+        sat_w = [int(0xFFFF * s + r - r) for s in sat]
+        bri_w = [int(0xFFFF * b + r - r) for b in bri]
+        hue_w = [int(0x10000 * h / 360 + r - r) % 0x10000 for h in hue]
+    except (OverflowError, ValueError):  # inf or nan
+        return None
+    if min(sat_w) < 0 or max(sat_w) > 0xFFFF or min(bri_w) < 0 or max(bri_w) > 0xFFFF:
+        return None
+    n = 4 * len(hue)
+    items: list[Any] = [0] * (4 * count)
+    items[0:n:4] = hue_w
+    items[1:n:4] = sat_w
+    items[2:n:4] = bri_w
+    items[3:n:4] = kel
+    return items
+
 
 class Struct(FieldType):
     """A nested record (TileStateDevice, Button, ButtonAction) read back as a NamedTuple."""
@@ -881,6 +953,11 @@ class Array(FieldType):
 
     def encode(self, value: Any, out: list[Any]) -> None:
         seq = self._check(value)
+        if self._fast_color:
+            items = _color_array_items(seq, self.count)
+            if items is not None:
+                out += items
+                return
         elem = self.elem
         for index, item in enumerate(seq):
             try:
@@ -904,10 +981,7 @@ class Array(FieldType):
     def decode(self, items: Items, i: int) -> Any:
         if self._fast_color:
             it = iter(items[i : i + self.n])
-            get = _COLOR_MEMO.get
-            return tuple(
-                [get(key) or _color_from_wire(key) for key in zip(it, it, it, it, strict=True)]
-            )
+            return tuple(map(_color_from_wire, zip(it, it, it, it, strict=True)))
         step = self.elem.n
         decode = self.elem.decode
         return tuple([decode(items, i + k * step) for k in range(self.count)])

@@ -91,6 +91,10 @@ def serial_to_target(value: Any, message_name: str = "") -> bytes:
 
     None and all-zero values mean broadcast (the packet is sent tagged).
     """
+    if value.__class__ is str:  # the common case, once per message built: cached
+        cached = _SERIAL_CACHE.get(value)
+        if cached is not None:
+            return cached
     if value is None:
         return ZERO_TARGET
     if isinstance(value, bytes | bytearray | memoryview):
@@ -101,9 +105,6 @@ def serial_to_target(value: Any, message_name: str = "") -> bytes:
             return raw + b"\x00\x00"
         raise ValidationError(message_name, "target", value, "a target must be 6 or 8 bytes")
     if isinstance(value, str):
-        cached = _SERIAL_CACHE.get(value)
-        if cached is not None:
-            return cached
         text = value.strip().lower()
         if len(text) in (12, 16):
             try:
