@@ -137,7 +137,9 @@ class Run:
             addrs: tuple[Addr, ...] = broadcast
         else:
             assert serial is not None
-            addr = await self._address(serial)
+            addr = self._located.get(serial)
+            if addr is None:
+                addr = await self._address(serial)
             if addr is None:
                 self.error(DeviceNotFound(serial, pkt_type=msg.pkt_type, name=msg.name))
                 return False

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..errors import InvalidScript
 from ..transport import (
+    DEFAULT_AFTER_ACK,
     DEFAULT_BROADCAST,
     DEFAULT_INTERVAL,
     DEFAULT_PORT,
@@ -50,6 +51,7 @@ class LanTarget:
         hard_coded: Mapping[str, Any] | None = None,
         retry_schedule: Sequence[float] = DEFAULT_SCHEDULE,
         retry_interval: float = DEFAULT_INTERVAL,
+        ack_retry_interval: float = DEFAULT_AFTER_ACK,
         default_limit: LimitSpec = 30,
         rate_limit: float | None = None,
         message_timeout: float = 10.0,
@@ -71,7 +73,7 @@ class LanTarget:
             self.hard_coded = {
                 normalise_serial(s): parse_address(a, discovery_port) for s, a in hard_coded.items()
             }
-        self.retry = RetrySchedule.build(retry_schedule, retry_interval)
+        self.retry = RetrySchedule.build(retry_schedule, retry_interval, ack_retry_interval)
         self.discovery_schedule = RetrySchedule.build(discovery_schedule, DISCOVERY_INTERVAL)
         self.rate_limit = None if rate_limit is None else _positive("rate_limit", rate_limit)
         self.message_timeout = _positive("message_timeout", message_timeout)

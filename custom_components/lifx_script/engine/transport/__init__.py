@@ -7,11 +7,12 @@ from .discovery import DISCOVERY_INTERVAL, DISCOVERY_SCHEDULE, discover
 from .link import Link, mode_of
 from .matcher import STAT_NAMES, Matcher, Reply, Waiter
 from .rate import RateLimiter
-from .retry import DEFAULT_INTERVAL, DEFAULT_SCHEDULE, RetrySchedule
+from .retry import DEFAULT_AFTER_ACK, DEFAULT_INTERVAL, DEFAULT_SCHEDULE, RetrySchedule
 from .sequences import SequenceAllocator
 from .udp import UdpEndpoint
 
 __all__ = [
+    "DEFAULT_AFTER_ACK",
     "DEFAULT_BROADCAST",
     "DEFAULT_INTERVAL",
     "DEFAULT_PORT",

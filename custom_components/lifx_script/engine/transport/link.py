@@ -7,7 +7,8 @@ import logging
 import random
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
+from typing import Any
 
 from ..codec import Message, target_to_serial
 from ..errors import TimedOut, Unsupported
@@ -126,23 +127,25 @@ class Link:
             stats["retransmits"] += len(addrs)
         return seq
 
-    async def request(
+    def request(
         self,
         msg: Message,
         target: bytes,
         addrs: Sequence[Addr],
         *,
-        timeout: float,  # noqa: ASYNC109 - the deadline ends a retry schedule
+        timeout: float,
         no_retry: bool = False,
         broadcast: bool = False,
-    ) -> list[Reply]:
+    ) -> Coroutine[Any, Any, list[Reply]]:
         """Send msg to target at addrs until complete; the replies (acks for ack-only sends).
 
-        Raises TimedOut (with any partial replies) or Unsupported (StateUnhandled).
+        Await it. Raises TimedOut (with any partial replies) or Unsupported (StateUnhandled).
+        (A plain function returning run_waiter's coroutine: one coroutine frame less to
+        resume at every wake-up of the send.)
         """
         unbounded = broadcast or target == ZERO_TARGET
         waiter = Waiter(msg, mode_of(msg), unbounded)
-        return await self.run_waiter(waiter, msg, target, addrs, timeout, no_retry)
+        return self.run_waiter(waiter, msg, target, addrs, timeout, no_retry)
 
     async def run_waiter(
         self,
@@ -163,7 +166,7 @@ class Link:
         loop = asyncio.get_running_loop()
         source = msg.source or self.source
         offsets = (schedule or self.retry).offsets()
-        interval = (schedule or self.retry).interval
+        after_ack = (schedule or self.retry).after_ack
         gap = self.quiet_gap
         start = time.monotonic()
         deadline = start + timeout
@@ -213,9 +216,9 @@ class Link:
                 if may_send:
                     if now >= next_tx:
                         backoff = not keep_sending and (waiter.acked or bool(waiter.replies))
-                        if backoff and last_tx is not None and now < last_tx + interval:
-                            # the device heard us: resend only as often as the interval
-                            next_tx = last_tx + interval
+                        if backoff and last_tx is not None and now < last_tx + after_ack:
+                            # the device heard us: resend at most every after_ack seconds
+                            next_tx = last_tx + after_ack
                         else:
                             got = await self.transmit(
                                 waiter,

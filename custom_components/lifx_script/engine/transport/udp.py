@@ -15,6 +15,9 @@ _LOG = logging.getLogger(__name__)
 OnDatagram = Callable[[bytes, Addr], None]
 
 RECEIVE_BUFFER = 4 * 1024 * 1024  # the kernel caps it at net.core.rmem_max
+MAX_DATAGRAM = 256 * 1024  # what asyncio's datagram transport reads at most
+# datagrams read per wake-up of the socket (asyncio reads one per event-loop iteration)
+DRAIN = 64
 
 
 class UdpEndpoint(asyncio.DatagramProtocol):
@@ -23,6 +26,7 @@ class UdpEndpoint(asyncio.DatagramProtocol):
     def __init__(self, on_datagram: OnDatagram) -> None:
         self._on_datagram = on_datagram
         self._transport: asyncio.DatagramTransport | None = None
+        self._sock: socket.socket | None = None
         self.closed = asyncio.get_running_loop().create_future()
 
     @classmethod
@@ -42,6 +46,7 @@ class UdpEndpoint(asyncio.DatagramProtocol):
             sock.close()
             raise
         await loop.create_datagram_endpoint(lambda: endpoint, sock=sock)
+        endpoint._sock = sock
         return endpoint
 
     @property
@@ -55,7 +60,26 @@ class UdpEndpoint(asyncio.DatagramProtocol):
         self._transport = transport
 
     def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
-        self._on_datagram(data, (str(addr[0]), int(addr[1])))
+        on_datagram = self._on_datagram
+        on_datagram(data, (str(addr[0]), int(addr[1])))
+        # replies come in bursts: read what else is queued now rather than one datagram per
+        # event-loop iteration (bounded, so a flood cannot starve the loop)
+        sock = self._sock
+        transport = self._transport
+        if sock is None or transport is None:
+            return
+        recvfrom = sock.recvfrom
+        for _ in range(DRAIN):
+            if transport.is_closing():
+                return
+            try:
+                data, raw = recvfrom(MAX_DATAGRAM)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                self.error_received(exc)
+                return
+            on_datagram(data, (str(raw[0]), int(raw[1])))
 
     def error_received(self, exc: Exception) -> None:
         # ICMP port unreachable and friends: the retry schedule copes with a lost packet.
