@@ -63,7 +63,43 @@ class Peer:
         pass
 
 
-class Ours(Peer):
+class PhotonsStyle(Peer):
+    """Ours and photons share the script API: `await sender(msg, serials, error_catcher=...)`
+    per phase, on `self.sender`, with `self.messages` (LightMessages) and `self.get_color`."""
+
+    messages: Any
+    get_color: Any
+    sender: Any
+    serials: list[str]
+
+    async def round(self, hue: float, result: Round) -> None:
+        set_color = self.messages.SetColor(
+            hue=hue,
+            saturation=SATURATION,
+            brightness=BRIGHTNESS,
+            kelvin=KELVIN,
+            duration=0,
+            ack_required=True,
+            res_required=False,
+        )
+        errors: list[Any] = []
+        await self.sender(set_color, self.serials, error_catcher=errors)
+        failed = {getattr(e, "serial", None) or repr(e) for e in errors}
+        result.acks = len(self.serials) - len(failed)
+        for e in errors:
+            result.error(e)
+        errors = []
+        replies = await self.sender(self.get_color, self.serials, error_catcher=errors)
+        for e in errors:
+            result.error(e)
+        for item in replies:
+            pkt = item[0] if isinstance(item, tuple) else item  # ours: (pkt, addr, original)
+            if pkt | self.messages.LightState:
+                result.states += 1
+                result.matching += hue_matches(pkt.hue, hue)
+
+
+class Ours(PhotonsStyle):
     """lifx_script's engine: a LanTarget with hard-coded addresses, one session (sender)
     kept open over the rounds, sender(msg, serials) per phase."""
 
@@ -85,37 +121,11 @@ class Ours(Peer):
         self.stack = contextlib.AsyncExitStack()
         self.sender = await self.stack.enter_async_context(self.target.session())
 
-    async def round(self, hue: float, result: Round) -> None:
-        set_color = self.messages.SetColor(
-            hue=hue,
-            saturation=SATURATION,
-            brightness=BRIGHTNESS,
-            kelvin=KELVIN,
-            duration=0,
-            ack_required=True,
-            res_required=False,
-        )
-        errors: list[Any] = []
-        await self.sender(set_color, self.serials, error_catcher=errors)
-        failed = {getattr(e, "serial", None) for e in errors}
-        result.acks = len(self.serials) - len(failed)
-        for e in errors:
-            result.error(e)
-        errors = []
-        replies = await self.sender(self.get_color, self.serials, error_catcher=errors)
-        for e in errors:
-            result.error(e)
-        for item in replies:
-            pkt = item[0] if isinstance(item, tuple) else item
-            if type(pkt).__name__ == "LightState":
-                result.states += 1
-                result.matching += hue_matches(pkt.hue, hue)
-
     async def close(self) -> None:
         await self.stack.aclose()
 
 
-class Photons(Peer):
+class Photons(PhotonsStyle):
     """lifx-photons-core: LanTarget with hardcoded_discovery (no broadcast discovery;
     default_broadcast pointed at 127.0.0.1 anyway), one sender from target.make_sender()
     kept over the rounds, `await sender(msg, serials, error_catcher=...)` per phase."""
@@ -147,31 +157,6 @@ class Photons(Peer):
         )
         self.serials = [d[0] for d in devices]
         self.sender = await self.target.make_sender()
-
-    async def round(self, hue: float, result: Round) -> None:
-        set_color = self.messages.SetColor(
-            hue=hue,
-            saturation=SATURATION,
-            brightness=BRIGHTNESS,
-            kelvin=KELVIN,
-            duration=0,
-            ack_required=True,
-            res_required=False,
-        )
-        errors: list[Any] = []
-        await self.sender(set_color, self.serials, error_catcher=errors)
-        failed = {getattr(e, "serial", None) or repr(e) for e in errors}
-        result.acks = len(self.serials) - len(failed)
-        for e in errors:
-            result.error(e)
-        errors = []
-        replies = await self.sender(self.get_color, self.serials, error_catcher=errors)
-        for e in errors:
-            result.error(e)
-        for pkt in replies:
-            if pkt | self.messages.LightState:
-                result.states += 1
-                result.matching += hue_matches(pkt.hue, hue)
 
     async def close(self) -> None:
         await self.target.close_sender(self.sender)

@@ -150,6 +150,20 @@ class Case:
 # decode(data) -> wire values as {field: int/str, "colors": [{hue..kelvin}]} (checking only).
 
 
+def photons_style_inputs(messages_module: Any, case: Case) -> Any:
+    """(class, fields, header) for ours and photons: the same keyword API, human units."""
+    kls = getattr(getattr(messages_module, case.namespace), case.name)
+    plain = {k: ([dict(c) for c in v] if k == "colors" else v) for k, v in case.fields.items()}
+    header = {
+        "target": TARGET,
+        "source": SOURCE,
+        "sequence": SEQUENCE,
+        "ack_required": case.ack,
+        "res_required": case.res,
+    }
+    return kls, plain, header
+
+
 class Ours:
     name = _common.OURS
 
@@ -158,16 +172,7 @@ class Ours:
         self.unpack = codec.Messages.unpack
 
     def prepare(self, case: Case) -> Any:
-        kls = getattr(getattr(self.codec, case.namespace), case.name)
-        plain = {k: ([dict(c) for c in v] if k == "colors" else v) for k, v in case.fields.items()}
-        header = {
-            "target": TARGET,
-            "source": SOURCE,
-            "sequence": SEQUENCE,
-            "ack_required": case.ack,
-            "res_required": case.res,
-        }
-        return kls, plain, header
+        return photons_style_inputs(self.codec, case)
 
     @staticmethod
     def pack(inputs: Any) -> bytes:
@@ -195,16 +200,7 @@ class Photons:
         self.unpack = lambda data: create(data, register, unknown_ok=True)
 
     def prepare(self, case: Case) -> Any:
-        kls = getattr(getattr(self.mod, case.namespace), case.name)
-        plain = {k: ([dict(c) for c in v] if k == "colors" else v) for k, v in case.fields.items()}
-        header = {
-            "target": TARGET,
-            "source": SOURCE,
-            "sequence": SEQUENCE,
-            "ack_required": case.ack,
-            "res_required": case.res,
-        }
-        return kls, plain, header
+        return photons_style_inputs(self.mod, case)
 
     @staticmethod
     def pack(inputs: Any) -> bytes:
