@@ -151,7 +151,9 @@ class HassProcess:
             raise HassError(f"{self.python} is missing: run scripts/setup first")
         if port_in_use(self.port):
             raise HassError(f"127.0.0.1:{self.port} is already in use")
-        env = dict(os.environ)
+        # pytest-cov's variables would start coverage inside hass too, with a config found from
+        # hass's working folder (statement data that cannot be combined with the branch data).
+        env = {key: value for key, value in os.environ.items() if not key.startswith("COV_CORE_")}
         # custom_components/ of the checkout is found on the path (ludeeus/integration_blueprint).
         paths = [str(REPO_ROOT), *map(str, self.pythonpath)]
         env["PYTHONPATH"] = os.pathsep.join([*paths, *filter(None, [env.get("PYTHONPATH")])])
