@@ -199,4 +199,6 @@ async def test_rate_cap_per_device(fleet: Fleet) -> None:
         for device in devices:
             times = [t for t, *_ in proxy.log.requests_to(bytes.fromhex(device.serial) + b"\0\0")]
             assert len(times) >= 4  # retransmissions, if any, keep the spacing too
-            assert all(b - a >= 0.095 for a, b in itertools.pairwise(times))
+            # send k waits for a slot k/10 s after the first send (counted from the first, so
+            # one late wake-up on a loaded machine does not shrink the next gap into a failure)
+            assert all(t - times[0] >= k * 0.1 - 0.005 for k, t in enumerate(times))
