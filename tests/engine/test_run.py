@@ -114,6 +114,11 @@ async def test_res_required_set_without_state_reply_acts_as_ack_only(fleet: Flee
         (16, 0, 7, 1, 506),
         (164, 8, 40, 5, 506),
         (16, 3, 3, 1, 503),
+        # ranges that start part-way: blocks of 8 from start_index to the last zone
+        (16, 8, 255, 1, 506),
+        (16, 4, 12, 2, 506),
+        (82, 80, 255, 1, 506),
+        (164, 150, 255, 2, 506),
     ],
 )
 async def test_get_color_zones_reply_counts(

@@ -442,8 +442,12 @@ class Message:
                 return 1, True
             start: int = self.start_index
             end: int = self.end_index
-            requested = max(1, (end - start) // 8 + 1)
-            available = math.ceil(first_reply.zones_count / 8)
+            zones: int = first_reply.zones_count
+            # blocks of 8 from start_index up to the last zone that exists (the spec's
+            # (end - start)//8 + 1 over-counts a range that starts part-way along a strip)
+            last = min(end, zones - 1)
+            requested = max(1, (last - start) // 8 + 1)
+            available = math.ceil(zones / 8)
             return max(1, min(requested, available)), True
         if rule == "extended":
             return max(1, math.ceil(first_reply.zones_count / 82)), True
