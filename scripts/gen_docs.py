@@ -18,11 +18,14 @@ import sys
 from collections.abc import Callable
 from itertools import groupby
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 README = REPO_ROOT / "README.md"
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
+
+from custom_components.lifx_script.const import PAYLOAD_TO_ACTION_FIELD  # noqa: E402
 
 NAMESPACE_TITLES = {
     "CoreMessages": "Core (replies any device may send)",
@@ -40,6 +43,17 @@ def _field(name: str, kind: str, default: str) -> str:
     return f"`{name}` {kind}" + ("" if default == "required" else f" = `{default}`")
 
 
+def _action_spelling(field: Any, aliased: set[str]) -> tuple[str, str, str]:
+    """A field as the action spells it: the effect's `type` is `effect_type` there."""
+    name, kind = field.name, field.type
+    for payload_name in aliased:
+        action_name = PAYLOAD_TO_ACTION_FIELD[payload_name]
+        if name == payload_name:
+            name = action_name
+        kind = kind.replace(f" by {payload_name}", f" by {action_name}")
+    return name, kind, field.default
+
+
 def render_messages() -> str:
     """One table per namespace: message, pkt_type, fields (type, default), replies."""
     from custom_components.lifx_script.engine.codec.catalog import catalog
@@ -49,7 +63,8 @@ def render_messages() -> str:
         f"{len(rows)} messages. Fields without a default are required when you send the "
         "message; units are the human ones (hue in degrees, saturation and brightness 0 to 1, "
         "durations in seconds). *Replies* are what the device answers, and what the action's "
-        "response lists under the device's serial.",
+        "response lists under the device's serial. Field names are the action's: the effect "
+        "messages' `type` is `effect_type`.",
         "",
     ]
     for namespace, group in groupby(rows, key=lambda row: row.namespace):
@@ -60,7 +75,8 @@ def render_messages() -> str:
             "|---|---:|---|---|",
         ]
         for row in group:
-            fields = ", ".join(_field(f.name, f.type, f.default) for f in row.fields) or "-"
+            aliased = {f.name for f in row.fields} & PAYLOAD_TO_ACTION_FIELD.keys()
+            fields = ", ".join(_field(*_action_spelling(f, aliased)) for f in row.fields) or "-"
             replies = ", ".join(row.replies) or "-"
             out.append(f"| `{row.name}` | {row.pkt_type} | {fields} | {replies} |")
         out.append("")

@@ -17,7 +17,12 @@ from typing import Any
 
 from homeassistant.exceptions import ServiceValidationError
 
-from .const import DOMAIN
+from .const import (
+    ACTION_HEADER_FIELDS,
+    ACTION_TO_PAYLOAD_FIELD,
+    DOMAIN,
+    PAYLOAD_TO_ACTION_FIELD,
+)
 from .engine import Message, Messages, Pipeline, UnknownMessageError, ValidationError
 
 MAX_DEPTH = 8
@@ -58,6 +63,23 @@ def invalid(key: str, **placeholders: str) -> ServiceValidationError:
     )
 
 
+def action_field(cls: Any, field: str) -> str:
+    """A payload field's name as the action spells it (``type`` -> ``effect_type``)."""
+    head, dot, rest = field.partition(".")
+    if head in PAYLOAD_TO_ACTION_FIELD and head in cls.field_names:
+        return PAYLOAD_TO_ACTION_FIELD[head] + dot + rest
+    return field
+
+
+def reply_fields(pkt: Message) -> dict[str, Any]:
+    """A decoded packet's fields under the names the action uses."""
+    fields = pkt.as_dict()
+    for payload_name, action_name in PAYLOAD_TO_ACTION_FIELD.items():
+        if payload_name in fields:
+            fields[action_name] = fields.pop(payload_name)
+    return fields
+
+
 def build_message(item: Any, path: str) -> Message:
     """One message: a name ("GetPower"), a pkt_type (101) or a mapping with `type`."""
     if isinstance(item, Mapping):
@@ -83,10 +105,32 @@ def build_message(item: Any, path: str) -> Message:
         cls = Messages.lookup(kind)
     except UnknownMessageError:
         raise invalid("unknown_message_type", item=path, value=show(kind)) from None
+    payload_names = set(cls.field_names)
+    for action_name, payload_name in ACTION_TO_PAYLOAD_FIELD.items():
+        if payload_name in payload_names and action_name in fields:
+            fields[payload_name] = fields.pop(action_name)
+    for key in fields:
+        if key not in payload_names and key not in ACTION_HEADER_FIELDS:
+            raise invalid(
+                "invalid_message_field",
+                item=path,
+                message=cls.name,
+                field=key,
+                value=show(fields[key]),
+                reason="unknown field (fields: "
+                + ", ".join(
+                    [
+                        *(action_field(cls, name) for name in cls.field_names),
+                        "ack_required",
+                        "res_required",
+                    ]
+                )
+                + ")",
+            )
     try:
         return cls(**fields)
     except ValidationError as err:
-        field = err.field or "type"
+        field = action_field(cls, err.field) if err.field else "type"
         value = err.value if err.field else kind
         raise invalid(
             "invalid_message_field",

@@ -36,5 +36,14 @@ MANUFACTURER: Final = "LIFX"
 DISCOVERY_TIMEOUT: Final = 3.0
 INFO_TIMEOUT: Final = 2.0
 
+# In an action's message `type` names the message, so a payload field called `type` (the
+# effect type of Set/StateMultiZoneEffect and Set/StateTileEffect) is `effect_type` there,
+# in the call and in the response alike.
+PAYLOAD_TO_ACTION_FIELD: Final = {"type": "effect_type"}
+ACTION_TO_PAYLOAD_FIELD: Final = {v: k for k, v in PAYLOAD_TO_ACTION_FIELD.items()}
+# The header flags a message may set in an action (target, source and sequence are the
+# integration's: the call's devices say where a message goes).
+ACTION_HEADER_FIELDS: Final = frozenset({"ack_required", "res_required"})
+
 SERVICE_RUN: Final = "run"
 SERVICE_DISCOVER: Final = "discover"

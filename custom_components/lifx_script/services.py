@@ -25,7 +25,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
 
-from .build import PipelineOptions, build_script, invalid, show
+from .build import PipelineOptions, build_script, invalid, reply_fields, show
 from .const import (
     CONF_FIRMWARE,
     CONF_IP,
@@ -87,7 +87,12 @@ def validate(schema: vol.Schema, data: Mapping[str, Any]) -> dict[str, Any]:
         field = ".".join(str(part) for part in path) or "?"
         value: Any = data
         for part in path:
-            value = value.get(part) if isinstance(value, Mapping) else None
+            if isinstance(value, Mapping):
+                value = value.get(part)
+            elif isinstance(value, list | tuple) and isinstance(part, int) and part < len(value):
+                value = value[part]
+            else:
+                value = None
         raise invalid(
             "invalid_action_data",
             field=field,
@@ -149,7 +154,7 @@ def jsonable(value: Any) -> Any:
 
 def describe_packet(pkt: Any) -> dict[str, Any]:
     """A reply as the response shows it: its type, pkt_type and human fields."""
-    return {"type": pkt.name, "pkt_type": int(pkt.pkt_type), **jsonable(pkt.as_dict())}
+    return {"type": pkt.name, "pkt_type": int(pkt.pkt_type), **jsonable(reply_fields(pkt))}
 
 
 def error_kind(error: BaseException) -> str:

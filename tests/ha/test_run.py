@@ -174,6 +174,28 @@ BAD_CALLS: list[tuple[str, dict[str, Any], dict[str, str]]] = [
     ),
     ("missing_message_type", {"messages": [{"hue": 1}]}, {"item": "messages[0]"}),
     (
+        # the call's devices say where a message goes: header fields other than the flags
+        # are not the user's to set
+        "invalid_message_field",
+        {"messages": [{"type": "GetPower", "target": "d073d5000099"}]},
+        {"item": "messages[0]", "message": "GetPower", "field": "target"},
+    ),
+    (
+        "invalid_message_field",
+        {"messages": [{"type": "GetPower", "effect_type": "MORPH"}]},
+        {"item": "messages[0]", "field": "effect_type", "value": '"MORPH"'},
+    ),
+    (
+        "invalid_message_field",
+        {"messages": [{"type": "SetTileEffect", "effect_type": "SPIN"}]},
+        {"item": "messages[0]", "field": "effect_type", "value": '"SPIN"'},
+    ),
+    (
+        "invalid_action_data",
+        {"messages": ["GetPower"], "serials": ["d073d5000001", {"a": 1}]},
+        {"field": "serials.1", "value": '{"a": 1}'},
+    ),
+    (
         "invalid_message_field",
         {"messages": [{"type": "SetPower", 5: 1}]},
         {"item": "messages[0]", "field": "5", "value": "1"},
@@ -514,3 +536,36 @@ async def test_bytes_and_enums_are_json(
     assert isinstance(replies["EchoResponse"]["echoing"], str)
     assert replies["EchoResponse"]["echoing"].startswith("c0ffee")
     assert "Acknowledgement" in replies
+
+
+@pytest.mark.parametrize(
+    ("kind", "set_type", "get_type", "state_type", "effect"),
+    [
+        ("tile", "SetTileEffect", "GetTileEffect", "StateTileEffect", "MORPH"),
+        ("multizone", "SetMultiZoneEffect", "GetMultiZoneEffect", "StateMultiZoneEffect", "OFF"),
+    ],
+)
+async def test_effect_type_is_effect_type_in_the_action(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    fleet_reset: Fleet,
+    kind: str,
+    set_type: str,
+    get_type: str,
+    state_type: str,
+    effect: str,
+) -> None:
+    """`type` names the message, so the effect's own `type` field is `effect_type`, both ways."""
+    serial = fleet_reset.of_kind(kind)[0].serial
+    response = await run(
+        hass,
+        serials=[serial],
+        pipeline=[
+            {"type": set_type, "effect_type": effect, "speed": 3, "res_required": False},
+            get_type,
+        ],
+    )
+    (state,) = [r for r in response["results"][serial] if r["type"] != "Acknowledgement"]
+    assert state["type"] == state_type
+    assert state["effect_type"] == effect
+    assert "speed" in state and state["speed"] == pytest.approx(3)
