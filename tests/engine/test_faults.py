@@ -202,3 +202,17 @@ async def test_rate_cap_per_device(fleet: Fleet) -> None:
             # send k waits for a slot k/10 s after the first send (counted from the first, so
             # one late wake-up on a loaded machine does not shrink the next gap into a failure)
             assert all(t - times[0] >= k * 0.1 - 0.005 for k, t in enumerate(times))
+
+
+async def test_rate_cap_queue_does_not_use_up_message_timeout(fleet: Fleet) -> None:
+    """40 sends at 20 a second queue for 2 s; each still gets its whole 1 s timeout."""
+    device = fleet.devices[0]
+    async with FaultProxy(upstream([device]), seed=11) as proxy:
+        target = proxied(proxy, rate_limit=20)
+        msgs = [DeviceMessages.GetPower() for _ in range(40)]
+        results = await target.script(msgs).run_with_all(
+            device.serial, limit=None, message_timeout=1
+        )
+        times = [t for t, *_ in proxy.log.requests_to(bytes.fromhex(device.serial) + b"\0\0")]
+    assert len(results) == 40
+    assert times[-1] - times[0] >= 38 * 0.05  # the cap held (uncapped, all 40 go at once)

@@ -82,8 +82,13 @@ class Link:
     ) -> int | None:
         """One transmission with a fresh sequence of target's own; None if none came free."""
         rate = self.rate
-        if rate is not None and target != ZERO_TARGET:
-            await rate.wait(target)
+        if rate is not None and target != ZERO_TARGET and not first:
+            # (the first transmission waited for its slot before the clock started)
+            delay = rate.reserve(target, deadline)
+            if delay is None:
+                return None  # no slot before the deadline: nothing more is sent
+            if delay:
+                await asyncio.sleep(delay)
         sequences = self.sequences
         matcher = self.matcher
         seq = sequences.allocate(target)
@@ -164,6 +169,11 @@ class Link:
         search for specific serials keeps asking until all are found or time is up).
         """
         loop = asyncio.get_running_loop()
+        rate = self.rate
+        if rate is not None and target != ZERO_TARGET:
+            # Waiting for the device's first free slot is queueing, like waiting for the
+            # in-flight limit: message_timeout counts from the first transmission.
+            await rate.wait(target)
         source = msg.source or self.source
         offsets = (schedule or self.retry).offsets()
         after_ack = (schedule or self.retry).after_ack

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Hashable
 
 
@@ -13,15 +14,23 @@ class RateLimiter:
         self.spacing = 1.0 / rate
         self._next: dict[Hashable, float] = {}
 
-    async def wait(self, key: Hashable) -> None:
-        loop = asyncio.get_running_loop()
-        now = loop.time()
+    def reserve(self, key: Hashable, latest: float | None = None) -> float | None:
+        """Reserve key's next slot; seconds until it (0: now). None, reserving nothing,
+        when that slot is after ``latest`` (a time.monotonic() deadline, as the link's)."""
+        now = time.monotonic()
         slot = max(now, self._next.get(key, now))
+        if latest is not None and slot > latest:
+            return None
         self._next[key] = slot + self.spacing
         if len(self._next) > 4096:
             self._forget_idle(now)
-        if slot > now:
-            await asyncio.sleep(slot - now)
+        return slot - now
+
+    async def wait(self, key: Hashable) -> None:
+        """Wait for key's next slot."""
+        delay = self.reserve(key)
+        if delay:
+            await asyncio.sleep(delay)
 
     def _forget_idle(self, now: float) -> None:
         for key in [k for k, t in self._next.items() if t <= now]:
