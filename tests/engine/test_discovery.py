@@ -9,6 +9,7 @@ from custom_components.lifx_script.engine import (
     DeviceNotFound,
     FoundSerials,
     LanTarget,
+    Repeater,
     TimedOut,
 )
 from tests.engine.conftest import hard_coded_target, loopback_target
@@ -122,3 +123,42 @@ async def test_hard_coded_discovery_never_touches_the_network(fleet: Fleet) -> N
         errors: list[BaseException] = []
         await sender(DeviceMessages.GetPower(), GHOST, error_catcher=errors)
         assert [(type(e), e.serial) for e in errors] == [(DeviceNotFound, GHOST)]
+
+
+async def test_a_timed_out_serial_is_looked_for_again_by_the_next_run_without_a_session(
+    fleet: Fleet, silent_addr: Addr
+) -> None:
+    """The stale mark lives with the target's cache, not with one session."""
+    target = loopback_target(fleet)
+    device = fleet.devices[1]
+    target.found[device.serial] = silent_addr  # a stale address (the bulb moved)
+    script = target.script(DeviceMessages.GetPower())
+    errors: list[BaseException] = []
+    await script.run_with_all(device.serial, message_timeout=0.5, error_catcher=errors)
+    assert [type(e) for e in errors] == [TimedOut]
+    results = await script.run_with_all(device.serial, message_timeout=0.5)
+    assert [r.addr for r in results] == [device.addr]
+    assert target.found[device.serial] == device.addr
+
+
+async def test_a_repeater_looks_for_a_timed_out_serial_before_its_next_loop(
+    fleet: Fleet, silent_addr: Addr
+) -> None:
+    target = loopback_target(fleet)
+    device = fleet.devices[1]
+    target.found[device.serial] = silent_addr
+    outcomes: list[str] = []
+
+    async def on_done_loop() -> None:
+        if len(outcomes) >= 2:
+            raise Repeater.Stop()
+
+    def catch(error: BaseException) -> None:
+        outcomes.append(type(error).__name__)
+
+    repeater = Repeater(DeviceMessages.GetPower(), min_loop_time=0, on_done_loop=on_done_loop)
+    async for result in target.script(repeater).run_with(
+        device.serial, message_timeout=0.5, error_catcher=catch
+    ):
+        outcomes.append(result.pkt.name)
+    assert outcomes[:2] == ["TimedOut", "StatePower"]

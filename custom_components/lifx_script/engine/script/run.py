@@ -162,7 +162,11 @@ class Run:
             )
         except TimedOut as error:
             if serial is not None and broadcast is None and not error.partial and not error.acked:
+                # silent: look for it again before its next send, in this run (a later
+                # pipeline step, a Repeater's next loop) and in any other
                 self.sender.mark_stale(serial)
+                if self._located.get(serial) == addrs[0]:
+                    del self._located[serial]
             self.error(error)
             return False
         except Unsupported as error:

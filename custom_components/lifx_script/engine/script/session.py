@@ -22,7 +22,7 @@ class Sender:
         self.target = target
         self.link = link
         self.runs: dict[Run, asyncio.Task[None]] = {}
-        self._stale: set[str] = set()
+        self._stale = target.stale
         self._searching: dict[str, asyncio.Future[Addr | None]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closed = False

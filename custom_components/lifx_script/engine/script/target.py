@@ -89,8 +89,10 @@ class LanTarget:
         # validated once here so a bad default fails at construction, not at the first run
         self.default_limit = default_limit
         self.build_options({})
-        # the device cache, shared by every session of this target
+        # the device cache, shared by every session of this target, and the serials in it
+        # whose sends timed out (looked for again before their next use, by any session)
         self.found: dict[str, Addr] = dict(self.hard_coded or {})
+        self.stale: set[str] = set()
 
     def build_options(self, options: dict[str, Any]) -> RunOptions:
         return build_options(
