@@ -216,3 +216,17 @@ async def test_rate_cap_queue_does_not_use_up_message_timeout(fleet: Fleet) -> N
         times = [t for t, *_ in proxy.log.requests_to(bytes.fromhex(device.serial) + b"\0\0")]
     assert len(results) == 40
     assert times[-1] - times[0] >= 38 * 0.05  # the cap held (uncapped, all 40 go at once)
+
+
+async def test_a_reply_to_any_transmission_counts_even_seconds_late(fleet: Fleet) -> None:
+    """Every answer takes 4 s to come back: the reply to the first transmission completes
+    the send, although a dozen retransmissions went out meanwhile."""
+    device = fleet.devices[0]
+    async with FaultProxy(upstream([device]), seed=13, to_client=Faults(delay=4)) as proxy:
+        target = proxied(proxy)
+        results = await target.script(DeviceMessages.GetPower()).run_with_all(
+            device.serial, message_timeout=8
+        )
+        stats = proxy.log
+    assert [r.pkt.name for r in results] == ["StatePower"]
+    assert len(stats.requests_to(bytes.fromhex(device.serial) + b"\0\0")) > 4

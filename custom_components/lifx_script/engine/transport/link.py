@@ -21,8 +21,11 @@ from .udp import UdpEndpoint
 
 _LOG = logging.getLogger(__name__)
 
-# sequences one request keeps registered; older transmissions' replies then count as late
-MAX_LIVE_SEQUENCES = 4
+# Sequences one request keeps registered, so that a reply to any of its transmissions counts
+# (a device answering seconds late still completes it). 16 covers every transmission of the
+# default 10 s schedule; with a longer timeout the oldest are let go. A target short of free
+# sequences makes a request reuse its own oldest one instead of waiting (see transmit).
+MAX_LIVE_SEQUENCES = 16
 
 
 def new_source() -> int:
