@@ -273,6 +273,20 @@ async def test_broadcast_to_every_device(fleet: Fleet) -> None:
         assert [(r.pkt.serial, r.addr) for r in results] == [(one.serial, one.addr)]
 
 
+async def test_a_broadcast_and_a_unicast_in_flight_together(fleet: Fleet) -> None:
+    """Each device answers the broadcast, although a unicast to one of them is in flight."""
+    a, b = fleet.devices[:2]
+    target = LanTarget(broadcast=[("127.0.0.1", 9)], hard_coded=fleet.hard_coded)
+    async with target.session() as sender:
+        for _ in range(3):
+            everyone = sender(DeviceMessages.GetPower(), None, broadcast=[a.addr, b.addr])
+            one = sender(DeviceMessages.GetLabel(), a.serial)
+            broadcast_results, unicast_results = await asyncio.gather(everyone, one)
+            assert sorted(r.pkt.serial for r in broadcast_results) == sorted([a.serial, b.serial])
+            assert [r.pkt.name for r in unicast_results] == ["StateLabel"]
+        assert sender.stats["unmatched"] == 0
+
+
 class _Counting:
     """A limit that records how many holders it has at once."""
 

@@ -95,6 +95,19 @@ def test_released_sequences_are_not_reused_while_a_reply_may_still_come() -> Non
     assert (seqs.free_in(ZERO) or 0) > 1
 
 
+def test_broadcasts_and_unicasts_do_not_share_a_sequence() -> None:
+    """Device A answers a broadcast with (source, sequence, A): no request to A may hold it."""
+    seqs = SequenceAllocator(answered_quarantine=0, unanswered_quarantine=60)
+    first_to_a = seqs.allocate(A)
+    broadcast = seqs.allocate(ZERO)
+    assert broadcast is not None and broadcast != first_to_a
+    seqs.release(ZERO, broadcast)  # quarantined: late answers to it may still come
+    others = [seqs.allocate(A) for _ in range(254)]
+    assert None not in others and broadcast not in others
+    assert seqs.allocate(A) == broadcast  # only once nothing else is free
+    assert seqs.allocate(B) not in {None, broadcast}
+
+
 # -- retry schedule --------------------------------------------------------------------------
 
 

@@ -5,12 +5,19 @@ replies to the wrong request; here each 8-byte target has its own counter (1, 2,
 0, 1, ...). A sequence is not handed out while it is in flight, nor for a while after its
 request finished: briefly when it was answered (a network duplicate may trail), longer when
 it was not (the device may still answer it late).
+
+Broadcasts (the zero target) and unicasts share the device's side of the key: device A's
+answer to a broadcast carries (source, sequence, A), and is only found through the zero-target
+fallback when no request to A holds that sequence. So a broadcast takes a sequence no device
+target has in flight, and a device target skips the sequences of broadcasts in flight or in
+quarantine (both only fall back to a clashing one when nothing else is free).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
 ZERO_TARGET = bytes(8)
 
@@ -42,9 +49,12 @@ class SequenceAllocator:
         state = self._targets.get(target)
         if state is None:
             state = self._targets[target] = _TargetSequences()
+        clashes = self._clashes(target)
         seq = state.next
-        if seq in state.in_flight or seq in state.released:
-            searched = self._search(state)
+        if seq in state.in_flight or seq in state.released or (clashes and clashes(seq)):
+            searched = self._search(state, clashes)
+            if searched is None and clashes is not None:
+                searched = self._search(state, None)  # better a clash than no send
             if searched is None:
                 return None
             seq = searched
@@ -52,7 +62,29 @@ class SequenceAllocator:
         state.next = (seq + 1) & 0xFF
         return seq
 
-    def _search(self, state: _TargetSequences) -> int | None:
+    def _clashes(self, target: bytes) -> Callable[[int], bool] | None:
+        """Sequences target should avoid because of the other side (see the module doc)."""
+        targets = self._targets
+        if target == ZERO_TARGET:
+            busy: set[int] = set()
+            for key, other in targets.items():
+                if key != ZERO_TARGET:
+                    busy |= other.in_flight
+            return busy.__contains__ if busy else None
+        zero = targets.get(ZERO_TARGET)
+        if zero is None:
+            return None
+        released = zero.released
+        if released:
+            now = time.monotonic()
+            for seq in [s for s, free_at in released.items() if free_at <= now]:
+                del released[seq]
+        in_flight = zero.in_flight
+        if not in_flight and not released:
+            return None
+        return lambda seq: seq in in_flight or seq in released
+
+    def _search(self, state: _TargetSequences, clashes: Callable[[int], bool] | None) -> int | None:
         in_flight = state.in_flight
         released = state.released
         now = time.monotonic()
@@ -62,7 +94,8 @@ class SequenceAllocator:
         for i in range(256):
             seq = (start + i) & 0xFF
             if seq not in in_flight and seq not in released:
-                return seq
+                if clashes is None or not clashes(seq):
+                    return seq
         return None
 
     def release(self, target: bytes, seq: int, answered: bool = False) -> None:
