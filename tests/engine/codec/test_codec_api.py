@@ -221,6 +221,8 @@ def test_counts_follow_lists() -> None:
         (lambda: DeviceMessages.SetPower(level=70000), "level", 70000),
         (lambda: DeviceMessages.SetLabel(label=12), "label", 12),
         (lambda: DeviceMessages.SetLabel(label=b"x" * 33), "label", b"x" * 33),
+        # a lone surrogate, as os.fsdecode gives for bytes that are not UTF-8
+        (lambda: DeviceMessages.SetLabel(label="Kitchen \udcff"), "label", "Kitchen \udcff"),
         (lambda: DeviceMessages.SetGroup(group="zz", label="", updated_at=0), "group", "zz"),
         (lambda: DeviceMessages.EchoRequest(echoing=b"x" * 65), "echoing", b"x" * 65),
         (

@@ -505,7 +505,10 @@ class String(Scalar):
 
     def encode(self, value: Any, out: list[Any]) -> None:
         if isinstance(value, str):
-            data = value.encode("utf-8")
+            try:
+                data = value.encode("utf-8")
+            except UnicodeEncodeError as error:  # a lone surrogate (os.fsdecode and the like)
+                raise FieldError(f"not valid text: {error.reason}", value) from None
             if len(data) > self.size:
                 data = data[: self.size]
                 # drop a code point cut in half by the truncation
