@@ -138,9 +138,10 @@ async def test_after_an_ack_it_backs_off(fleet: Fleet) -> None:
         sent = proxy.log.requests_to(bytes.fromhex(bulb.serial) + b"\0\0")
     assert isinstance(errors[0], TimedOut) and errors[0].acked
     gaps = [b[0] - a[0] for a, b in itertools.pairwise(sent)]
-    # acked at once: resends every ack_retry_interval (0.5 s) at most, not the 9 of photons'
-    # schedule in 3 s (0, .2, .4, .5, .6, .8, 1.0, 1.2, 2.2)
-    assert len(sent) == 5 and all(gap >= 0.45 for gap in gaps)
+    # once acked it resends every ack_retry_interval (0.5 s) at most, not the 9 of photons'
+    # schedule in 3 s (0, .2, .4, .5, .6, .8, 1.0, 1.2, 2.2): 0, .5, 1, 1.5, 2.2. (On a loaded
+    # machine the ack may only arrive after the 0.2 s resend: hence the first gap is free.)
+    assert 5 <= len(sent) <= 6 and all(gap >= 0.45 for gap in gaps[1:])
 
 
 def most_in_flight(proxy: FaultProxy) -> int:
@@ -199,9 +200,11 @@ async def test_rate_cap_per_device(fleet: Fleet) -> None:
         for device in devices:
             times = [t for t, *_ in proxy.log.requests_to(bytes.fromhex(device.serial) + b"\0\0")]
             assert len(times) >= 4  # retransmissions, if any, keep the spacing too
-            # send k waits for a slot k/10 s after the first send (counted from the first, so
-            # one late wake-up on a loaded machine does not shrink the next gap into a failure)
-            assert all(t - times[0] >= k * 0.1 - 0.005 for k, t in enumerate(times))
+            # send k waits for a slot k/10 s after the first (counted from the first, so one
+            # late wake-up cannot shrink the next gap into a failure; one slot of slack, as the
+            # proxy may stamp the first packet late on a loaded machine). Uncapped, all 4
+            # would arrive within milliseconds.
+            assert all(t - times[0] >= (k - 1) * 0.1 for k, t in enumerate(times))
 
 
 async def test_rate_cap_queue_does_not_use_up_message_timeout(fleet: Fleet) -> None:
@@ -215,7 +218,8 @@ async def test_rate_cap_queue_does_not_use_up_message_timeout(fleet: Fleet) -> N
         )
         times = [t for t, *_ in proxy.log.requests_to(bytes.fromhex(device.serial) + b"\0\0")]
     assert len(results) == 40
-    assert times[-1] - times[0] >= 38 * 0.05  # the cap held (uncapped, all 40 go at once)
+    # the cap held (two slots of slack for a late stamp; uncapped, all 40 go at once)
+    assert times[-1] - times[0] >= 37 * 0.05
 
 
 async def test_a_reply_to_any_transmission_counts_even_seconds_late(fleet: Fleet) -> None:
