@@ -417,6 +417,9 @@ def test_header_reserved_bits_tolerated() -> None:
     pkt = Messages.unpack(bytes(data))
     assert pkt | LightMessages.GetColor and (pkt.source, pkt.sequence, pkt.serial) == (5, 3, SERIAL)
     assert pkt.ack_required and pkt.res_required
+    # the transport's path (header first, then the payload) gives the same packet
+    again = Messages.unpack_after_header(unpack_header(bytes(data)), bytes(data))
+    assert again == pkt and again.header_dict() == pkt.header_dict()
 
 
 @pytest.mark.parametrize(

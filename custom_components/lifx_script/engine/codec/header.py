@@ -19,10 +19,10 @@ ZERO_TARGET = b"\x00" * 8
 
 _HEADER = struct.Struct("<HHI8s6xBB8xH2x")
 _ADDRESSABLE = 0x1000
-_TAGGED = 0x2000
+TAGGED_BIT = 0x2000
 # protocol word as packed: protocol 1024 | addressable, plus tagged when broadcast
 UNICAST_WORD = PROTOCOL | _ADDRESSABLE
-TAGGED_WORD = PROTOCOL | _ADDRESSABLE | _TAGGED
+TAGGED_WORD = PROTOCOL | _ADDRESSABLE | TAGGED_BIT
 
 pack_header_fields = _HEADER.pack
 unpack_header_fields = _HEADER.unpack_from
@@ -43,8 +43,11 @@ class Header(NamedTuple):
     pkt_type: int
 
 
-def unpack_header(data: bytes | bytearray | memoryview) -> Header:
-    """Read the header so the transport can match a reply by (source, sequence, target).
+def read_header_fields(
+    data: bytes | bytearray | memoryview,
+) -> tuple[int, int, int, bytes, int, int, int]:
+    """The raw header fields (size, protocol word, source, target, flags, sequence,
+    pkt_type) of a packet whose header is sound.
 
     Raises DecodeError when the data is shorter than a header, its size field
     disagrees with the data's length, or the protocol is not 1024.
@@ -52,17 +55,25 @@ def unpack_header(data: bytes | bytearray | memoryview) -> Header:
     n = len(data)
     if n < HEADER_SIZE:
         raise DecodeError(f"packet of {n} bytes is shorter than the 36-byte header")
-    size, word, source, target, flags, sequence, pkt_type = unpack_header_fields(data)
-    if size != n:
-        raise DecodeError(f"size field says {size} bytes but the packet has {n}")
-    protocol = word & 0xFFF
-    if protocol != PROTOCOL:
-        raise DecodeError(f"protocol {protocol} is not 1024")
+    fields: tuple[int, int, int, bytes, int, int, int] = unpack_header_fields(data)
+    if fields[0] != n:
+        raise DecodeError(f"size field says {fields[0]} bytes but the packet has {n}")
+    if fields[1] & 0xFFF != PROTOCOL:
+        raise DecodeError(f"protocol {fields[1] & 0xFFF} is not 1024")
+    return fields
+
+
+def unpack_header(data: bytes | bytearray | memoryview) -> Header:
+    """Read the header so the transport can match a reply by (source, sequence, target).
+
+    Raises DecodeError as read_header_fields does.
+    """
+    size, word, source, target, flags, sequence, pkt_type = read_header_fields(data)
     return Header(
         size,
-        protocol,
+        PROTOCOL,
         bool(word & _ADDRESSABLE),
-        bool(word & _TAGGED),
+        bool(word & TAGGED_BIT),
         source,
         target,
         bool(flags & 1),

@@ -7,8 +7,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from .errors import DecodeError, UnknownMessageError
-from .header import HEADER_SIZE, PROTOCOL, unpack_header_fields
+from .header import HEADER_SIZE, TAGGED_BIT, Header, read_header_fields
 from .message import Message, MessageDef, UnknownPacket, build_message_class
+
+# what odd bytes (or a non-bytes argument) make the struct and field code raise
+_BAD_BYTES = (TypeError, ValueError, struct.error, IndexError, OverflowError)
 
 # other spellings accepted by lookup and as namespace attributes
 ALIASES: dict[str, str] = {"TileCopyFrameBuffer": "CopyFrameBuffer"}
@@ -123,16 +126,32 @@ class MessageRegistry:
         ignored). An unknown pkt_type gives an UnknownPacket, not an error.
         """
         try:
-            n = len(data)
-            if n < HEADER_SIZE:
-                raise DecodeError(f"packet of {n} bytes is shorter than the 36-byte header")
-            size, word, source, target, flags, sequence, pkt_type = unpack_header_fields(data)
-            if size != n:
-                raise DecodeError(f"size field says {size} bytes but the packet has {n}")
-            if word & 0xFFF != PROTOCOL:
-                raise DecodeError(f"protocol {word & 0xFFF} is not 1024")
+            _, word, source, target, flags, sequence, pkt_type = read_header_fields(data)
+        except _BAD_BYTES as error:
+            raise DecodeError(f"cannot decode packet: {error}") from None
+        return self._decode(
+            data, pkt_type, target, source, sequence, flags, bool(word & TAGGED_BIT)
+        )
+
+    def unpack_after_header(self, header: Header, data: Any) -> Message:
+        """Decode a packet whose header ``unpack_header`` has already read (the transport
+        matches replies by header first); raises as ``unpack`` does."""
+        h = header
+        flags = int(h.res_required) | int(h.ack_required) << 1
+        return self._decode(data, h.pkt_type, h.target, h.source, h.sequence, flags, h.tagged)
+
+    def _decode(
+        self,
+        data: Any,
+        pkt_type: int,
+        target: bytes,
+        source: int,
+        sequence: int,
+        flags: int,
+        tagged: bool,
+    ) -> Message:
+        try:
             payload = bytes(data[HEADER_SIZE:])
-            tagged = bool(word & 0x2000)
             cls = self.by_type.get(pkt_type)
             if cls is None:
                 return UnknownPacket._from_network(
@@ -146,5 +165,5 @@ class MessageRegistry:
             return cls._from_wire(items, payload, target, source, sequence, flags, tagged)
         except DecodeError:
             raise
-        except (TypeError, ValueError, struct.error, IndexError, OverflowError) as error:
+        except _BAD_BYTES as error:
             raise DecodeError(f"cannot decode packet: {error}") from None

@@ -1,6 +1,6 @@
 """Reply matching: (source, sequence, target), then (source, sequence, zero target).
 
-The header is read first (``unpack_header``) and the payload decoded only for a packet
+The header is read once (``unpack_header``) and the payload decoded only for a packet
 that matched a request and is of a type that request can produce. Everything else is
 counted and dropped; nothing from the network raises.
 """
@@ -35,7 +35,7 @@ NONE = 0  # neither ack nor res: done once sent
 ACK_ONLY = 1  # done at the first Acknowledgement (which is the result)
 RES = 2  # done when the expected State replies arrived
 
-_unpack = Messages.unpack
+_decode = Messages.unpack_after_header
 
 STAT_NAMES = (
     "sent",
@@ -136,7 +136,7 @@ class Waiter:
             return
         if pkt_type == STATE_UNHANDLED:
             try:
-                pkt = _unpack(data)
+                pkt = _decode(h, data)
             except DecodeError:
                 stats["unparsable"] += 1
                 return
@@ -156,7 +156,7 @@ class Waiter:
         self, h: Header, data: bytes, addr: Addr, stats: dict[str, int], key: int | None
     ) -> None:
         try:
-            pkt = _unpack(data)
+            pkt = _decode(h, data)
         except DecodeError:
             stats["unparsable"] += 1
             return
