@@ -5,7 +5,8 @@ from __future__ import annotations
 from .combinators import FromGenerator, Pipeline, Repeater
 from .nodes import ListNode, MessageNode, Node
 from .references import FoundSerials, HardCodedSerials, SpecialReference
-from .run import Result, RunHandle
+from .results import Result
+from .run import RunHandle
 from .session import Sender
 from .target import LanTarget, Script, Session
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Coroutine, Generator
 from contextlib import AbstractAsyncContextManager
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, Protocol
 
 from ..codec import Message, serial_to_target
 from ..errors import (
@@ -22,21 +22,34 @@ from ..errors import (
     TimedOut,
     Unsupported,
 )
-from ..transport import Addr
+from ..transport import Addr, Link
 from .nodes import Node, Serials
 from .options import Limit, RunOptions
 from .references import SpecialReference
-
-if TYPE_CHECKING:
-    from .session import Sender
+from .results import Result, make_result
 
 
-class Result(NamedTuple):
-    """One reply: the packet, where it came from, and the message it answers."""
+class Sender(Protocol):
+    """What a run needs of its session (``session.Sender``; a protocol: no import from above)."""
 
-    pkt: Message
-    addr: Addr
-    original: Message
+    link: Link
+    runs: dict[Any, asyncio.Task[None]]
+
+    def check_open(self) -> None:
+        """Raise SessionClosed if the session has closed."""
+
+    def mark_stale(self, serial: str) -> None:
+        """Its sends timed out: look for it again before its next use."""
+
+    async def find_all(self, find_timeout: float, accept_found: bool) -> list[str]:
+        """Every device (discovered, or the hard-coded ones)."""
+        ...
+
+    async def locate(
+        self, serials: list[str], find_timeout: float, accept_found: bool
+    ) -> tuple[dict[str, Addr], list[str]]:
+        """Addresses of serials, and the serials not found."""
+        ...
 
 
 _DONE: Any = object()
@@ -176,7 +189,7 @@ class Run:
             for limit in reversed(acquired):
                 limit.release()
         if replies:
-            self.queue.put_nowait([Result(pkt, addr, msg) for pkt, addr in replies])
+            self.queue.put_nowait([make_result(pkt, addr, msg) for pkt, addr in replies])
         return True
 
     # -- the whole run -----------------------------------------------------------------------

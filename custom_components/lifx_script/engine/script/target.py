@@ -25,7 +25,8 @@ from ..transport import (
 from .nodes import Node, to_node
 from .options import LimitSpec, RunOptions, build_options
 from .references import normalise_serial, parse_reference
-from .run import Result, Run, RunHandle
+from .results import Result
+from .run import Run, RunHandle
 from .session import Sender
 
 
