@@ -70,7 +70,8 @@ class Run:
         self.errors: list[BaseException] = []
         self.closed = False
         self.top_serials: Serials = None
-        self._located: dict[str, Addr] = {}
+        # photons' found=: where these devices are, used before the session's cache/discovery
+        self._located: dict[str, Addr] = dict(options.found or {})
         self._missing: set[str] = set()
 
     # -- errors and results ----------------------------------------------------------------
@@ -95,7 +96,10 @@ class Run:
             "accept_found": o.accept_found,
             "require_all_devices": o.require_all_devices,
             "no_retry": o.no_retry,
+            "connect_timeout": o.connect_timeout,
         }
+        if o.found is not None:
+            kwargs["found"] = dict(o.found)
         if o.broadcast is not None:
             kwargs["broadcast"] = list(o.broadcast)
         return kwargs
@@ -125,7 +129,10 @@ class Run:
     async def locate(self, serials: list[str]) -> list[str]:
         """Find addresses for serials not known to this run; the ones not found."""
         unknown = [s for s in serials if s not in self._located and s not in self._missing]
-        if unknown:
+        if unknown and self.options.found is not None and self.options.accept_found:
+            # photons: accept the found that was given, as it is (no discovery)
+            self._missing.update(unknown)
+        elif unknown:
             found, missing = await self.sender.locate(
                 unknown, self.options.find_timeout, self.options.accept_found
             )

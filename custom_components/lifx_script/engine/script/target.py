@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
-from ..errors import InvalidScript
+from ..errors import InvalidScript, ScriptError
 from ..transport import (
     DEFAULT_AFTER_ACK,
     DEFAULT_BROADCAST,
@@ -135,7 +136,14 @@ class LanTarget:
             if sender is not None:
                 yield Run(sender, node, ref, opts)
                 return
-            own = await self.open_sender()
+            try:
+                async with asyncio.timeout(opts.connect_timeout):
+                    own = await self.open_sender()
+            except TimeoutError:
+                raise ScriptError(
+                    f"opening the run's UDP socket took longer than "
+                    f"connect_timeout={opts.connect_timeout:g} s"
+                ) from None
             try:
                 yield Run(own, node, ref, opts)
             finally:
