@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..codec import target_to_serial
@@ -65,6 +65,7 @@ class RunOptions:
     no_retry: bool
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     found: Mapping[str, Addr] | None = None
+    given: Mapping[str, Any] = field(default_factory=dict)  # as the caller wrote them
 
     def instantiate_limits(self) -> tuple[Limit, ...]:
         """Ints become new Semaphores (one per run), None means no limit."""
@@ -155,6 +156,7 @@ def build_options(
             "connect_timeout", options.get("connect_timeout", DEFAULT_CONNECT_TIMEOUT), False
         ),
         found=_found(options.get("found"), discovery_port),
+        given=dict(options),
     )
 
 

@@ -86,22 +86,14 @@ class Run:
             catcher(error)
 
     def kwargs(self) -> dict[str, Any]:
-        """Options for a generator's own sender calls: same limits, errors into this run."""
-        o = self.options
-        kwargs: dict[str, Any] = {
-            "message_timeout": o.message_timeout,
-            "find_timeout": o.find_timeout,
-            "limit": self.limits,
-            "error_catcher": self.error,
-            "accept_found": o.accept_found,
-            "require_all_devices": o.require_all_devices,
-            "no_retry": o.no_retry,
-            "connect_timeout": o.connect_timeout,
-        }
-        if o.found is not None:
-            kwargs["found"] = dict(o.found)
-        if o.broadcast is not None:
-            kwargs["broadcast"] = list(o.broadcast)
+        """A generator's ``**kwargs``, as photons gives them: the options the caller gave,
+        with this run's in-flight limit (shared by the generator's own sender calls) and
+        the caller's error_catcher (or, when none was given, errors into this run)."""
+        kwargs = dict(self.options.given)
+        limits = self.limits
+        kwargs["limit"] = limits[0] if len(limits) == 1 else (limits or None)
+        if kwargs.get("error_catcher") is None:
+            kwargs["error_catcher"] = self.error
         return kwargs
 
     # -- finding devices -------------------------------------------------------------------
