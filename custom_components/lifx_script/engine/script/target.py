@@ -106,6 +106,10 @@ class LanTarget:
             discovery_port=self.discovery_port,
         )
 
+    async def send(self, msgs: Any, reference: Any = None, **options: Any) -> list[Result]:
+        """photons' ``target.send(msgs, reference, **options)``: one run, every result as a list."""
+        return await self.script(msgs).run_with_all(reference, **options)
+
     def script(self, msgs: Any) -> Script:
         """A script of a message, a list (parallel), a Pipeline, Repeater or FromGenerator."""
         return Script(self, to_node(msgs))
