@@ -32,7 +32,7 @@ from custom_components.lifx_script.engine import (
     Services,
     TimedOut,
 )
-from custom_components.lifx_script.engine.transport import DEFAULT_SCHEDULE, RetrySchedule
+from custom_components.lifx_script.engine.transport import DEFAULT_SCHEDULE
 from tests.engine.conftest import hard_coded_target, serials_of
 from tests.support.fault_proxy import TO_CLIENT, TO_DEVICE, FaultProxy, Faults
 from tests.support.fleet import Fleet
@@ -292,8 +292,7 @@ async def test_photons_options_accepted_with_photons_meaning(fleet: Fleet) -> No
         errors: list[BaseException] = []
         target_bytes = bytes.fromhex(device.serial)
         found = {target_bytes: {(Services.UDP, device.addr)}}  # photons' found shape
-        results = await target.send(
-            DeviceMessages.GetPower(),
+        results = await target.script(DeviceMessages.GetPower()).run_with_all(
             [device.serial, other.serial],
             found=found,
             accept_found=True,
@@ -314,8 +313,7 @@ async def test_photons_options_accepted_with_photons_meaning(fleet: Fleet) -> No
 
     # found without accept_found: used for the serials it has, the others are looked for
     target = LanTarget(broadcast=[d.addr for d in fleet.devices])
-    results = await target.send(
-        DeviceMessages.GetLabel(),
+    results = await target.script(DeviceMessages.GetLabel()).run_with_all(
         [device.serial, other.serial],
         found={device.serial: device.addr},
     )
@@ -324,12 +322,17 @@ async def test_photons_options_accepted_with_photons_meaning(fleet: Fleet) -> No
 
 async def test_photons_options_this_engine_refuses_say_why() -> None:
     target = LanTarget(broadcast=[("127.0.0.1", 9)])
-    with pytest.raises(InvalidScript, match="message_timeout"):
-        target.script(DeviceMessages.GetPower()).run_with("d073d5000000", timeout=5)
-    with pytest.raises(InvalidScript, match="connect_timeout"):
-        target.script(DeviceMessages.GetPower()).run_with("d073d5000000", connect_timeout=0)
-    with pytest.raises(InvalidScript, match="found"):
-        target.script(DeviceMessages.GetPower()).run_with("d073d5000000", found=["nope"])
+    script = target.script(DeviceMessages.GetPower())
+    with pytest.raises(InvalidScript, match="photons ignores timeout=.*message_timeout"):
+        script.run_with("d073d5000000", timeout=5)
+    with pytest.raises(InvalidScript, match="connect_timeout must be > 0"):
+        script.run_with("d073d5000000", connect_timeout=0)
+    with pytest.raises(InvalidScript, match="found must map serial"):
+        script.run_with("d073d5000000", found=["nope"])
+    with pytest.raises(InvalidScript, match="found: no UDP service"):
+        script.run_with("d073d5000000", found={"d073d5000000": {(Services.RESERVED1, "1.2.3.4")}})
+    with pytest.raises(InvalidScript, match="serial must be 12 hex digits"):
+        script.run_with("d073d5000000", found={"nope": ("127.0.0.1", 56700)})
 
 
 def test_readme_lists_every_photons_run_with_option() -> None:
@@ -348,8 +351,8 @@ async def test_after_an_ack_a_lost_reply_gets_as_many_chances_as_the_schedule(
     """Bulbs without infrared ack infrared requests and never answer: every reply is "lost"."""
     bulb, other = (fleet.by_serial(s) for s in serials_of(fleet, "color")[:2])
     timeout = 8.0
-    schedule_count = 1 + RetrySchedule().resends_left(0, timeout)
-    assert schedule_count == len(DEFAULT_SCHEDULE) + 6  # 0 .. 1.2, then 2.2 .. 7.2
+    # photons' schedule in 8 s: 0, .2, .4, .5, .6, .8, 1.0, 1.2, then 2.2 .. 7.2 every second
+    schedule_count = len(DEFAULT_SCHEDULE) + 6
     async with FaultProxy([(d.serial, d.addr) for d in (bulb, other)], seed=5) as proxy:
         target = LanTarget(broadcast=proxy.fronts, hard_coded=proxy.hard_coded)
         errors: list[BaseException] = []
@@ -444,12 +447,26 @@ def _script_imports(path: Path) -> set[str]:
 
 def test_script_package_imports_are_layered_and_acyclic() -> None:
     modules = sorted(p.stem for p in SCRIPT_PACKAGE.glob("*.py"))
-    assert sorted(SCRIPT_LAYERS) == modules, "every module of engine/script/ has its layer"
+    imports = {name: _script_imports(SCRIPT_PACKAGE / f"{name}.py") for name in modules}
+
+    def cycle_from(start: str, path: tuple[str, ...]) -> tuple[str, ...] | None:
+        for imported in sorted(imports.get(path[-1], ())):
+            if imported == start:
+                return (*path, start)
+            if imported not in path:
+                found = cycle_from(start, (*path, imported))
+                if found:
+                    return found
+        return None
+
+    cycles = [c for c in (cycle_from(name, (name,)) for name in modules) if c]
+    assert cycles == [], "import cycles in engine/script/"
     rank = {name: i for i, name in enumerate(SCRIPT_LAYERS)}
+    assert [m for m in modules if m not in rank] == [], "every module has its layer"
     upward = [
         (name, imported)
         for name in modules
-        for imported in sorted(_script_imports(SCRIPT_PACKAGE / f"{name}.py"))
+        for imported in sorted(imports[name])
         if rank[imported] >= rank[name]
     ]
     assert upward == [], "a module imports one at its own layer or above"
