@@ -32,7 +32,7 @@ from custom_components.lifx_script.engine import (
     Services,
     TimedOut,
 )
-from custom_components.lifx_script.engine.transport import DEFAULT_SCHEDULE
+from custom_components.lifx_script.engine.transport import DEFAULT_SCHEDULE, RetrySchedule
 from tests.engine.conftest import hard_coded_target, serials_of
 from tests.support.fault_proxy import TO_CLIENT, TO_DEVICE, FaultProxy, Faults
 from tests.support.fleet import Fleet
@@ -377,6 +377,27 @@ async def test_after_an_ack_a_lost_reply_gets_as_many_chances_as_the_schedule(
     # a question: at least as many, and at least one every 0.5 s
     assert len(asked) >= schedule_count
     assert max(b - a for a, b in itertools.pairwise(asked)) <= 0.5 + 0.15
+
+
+@pytest.mark.parametrize("timeout", [3.0, 8.0, 10.0, 30.0])
+def test_the_acked_rule_keeps_the_schedules_count_of_chances(timeout: float) -> None:
+    """For every moment an ack may be noticed: resends after it >= the schedule's, evenly."""
+    plan = RetrySchedule()
+    offsets = list(itertools.takewhile(lambda t: t < timeout, plan.offsets()))
+    for last in offsets:
+        left = sum(1 for t in offsets if t > last)
+        next_slot = next((t for t in offsets if t > last), timeout - 0.01)  # before the end
+        for noticed in (last + 0.01, (last + next_slot) / 2, next_slot):
+            for harmless in (False, True):
+                anchor, step = plan.acked_plan(last, noticed, timeout, harmless)
+                resends = [
+                    anchor + k * step for k in range(1, 999) if anchor + k * step < timeout - 1e-6
+                ]
+                assert resends[0] >= noticed - 1e-9 if resends else left == 0
+                if harmless:
+                    assert len(resends) >= left and step <= plan.after_ack
+                else:  # a Set: as many as the schedule had, no more
+                    assert len(resends) == left
 
 
 async def test_5000_requests_at_30_percent_loss_each_way_all_complete(fleet: Fleet) -> None:

@@ -22,10 +22,11 @@ from .udp import UdpEndpoint
 _LOG = logging.getLogger(__name__)
 
 # Sequences one request keeps registered, so that a reply to any of its transmissions counts
-# (a device answering seconds late still completes it). 16 covers every transmission of the
-# default 10 s schedule; with a longer timeout the oldest are let go. A target short of free
-# sequences makes a request reuse its own oldest one instead of waiting (see transmit).
-MAX_LIVE_SEQUENCES = 16
+# (a device answering seconds late still completes it). 20 covers every transmission of a
+# 10 s request: 16 on the schedule, up to 20 for a question once acked (see retry.py); with a
+# longer timeout the oldest are let go. A target short of free sequences makes a request
+# reuse its own oldest one instead of waiting (see transmit).
+MAX_LIVE_SEQUENCES = 20
 
 
 def new_source() -> int:

@@ -100,15 +100,14 @@ class RetrySchedule:
         """
         left = self.resends_left(last_sent, until)
         step = (until - last_sent) / (left + 1)
-        anchor = last_sent
-        if last_sent + step < now:
-            step = (until - now) / max(left, 1)
-            anchor = now
         if harmless:
             step = min(step, self.after_ack)
-        if anchor == now:
-            anchor -= step
-        return anchor, step
+        if last_sent + step >= now:
+            return last_sent, step
+        step = (until - now) / max(left, 1)
+        if harmless:
+            step = min(step, self.after_ack)
+        return now - step, step
 
 
 def repeats_harmlessly(name: str) -> bool:
