@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import itertools
+import pickle
 import re
 import socket
 import time
@@ -276,6 +277,9 @@ async def test_results_are_the_packets_and_unpack_to_pkt_addr_original(fleet: Fl
         plain = pkt.packet()
         assert plain == pkt and type(plain) is DeviceMessages.StatePower
         assert type(pkt.clone(level=0)) is DeviceMessages.StatePower
+        copied = pickle.loads(pickle.dumps(pkt))
+        assert copied == pkt and tuple(copied)[1:] == (addr, original)
+        assert type(copied) is type(pkt)
 
 
 # -- 2. every photons run_with option --------------------------------------------------------------
