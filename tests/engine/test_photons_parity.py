@@ -377,7 +377,7 @@ async def test_after_an_ack_a_lost_reply_gets_as_many_chances_as_the_schedule(
     # the acknowledged Set: exactly the schedule's number of transmissions, evenly spread
     # (no 7 in the first 1.2 s as before the ack)
     assert len(set_) == schedule_count
-    assert min(b - a for a, b in itertools.pairwise(set_[1:])) >= 0.5
+    assert min(b - a for a, b in itertools.pairwise(set_[1:])) >= 0.4  # 8 / 14 s apart
     # a question: at least as many, and at least one every 0.5 s
     assert len(asked) >= schedule_count
     assert max(b - a for a, b in itertools.pairwise(asked)) <= 0.5 + 0.15
