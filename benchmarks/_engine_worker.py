@@ -93,7 +93,7 @@ class PhotonsStyle(Peer):
         for e in errors:
             result.error(e)
         for item in replies:
-            pkt = item[0] if isinstance(item, tuple) else item  # ours: (pkt, addr, original)
+            pkt = item[0] if isinstance(item, tuple) else item  # ours, photons: the packet
             if pkt | self.messages.LightState:
                 result.states += 1
                 result.matching += hue_matches(pkt.hue, hue)

@@ -6,13 +6,11 @@ import asyncio
 import inspect
 import time
 from collections.abc import AsyncGenerator, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import InvalidScript
-from .nodes import Node, Serials, all_ok, to_node
-
-if TYPE_CHECKING:
-    from .run import Run
+from .nodes import Node, RunContext, Serials, all_ok, to_node
+from .references import SpecialReference, parse_reference
 
 
 def _seconds(name: str, value: Any) -> float:
@@ -52,7 +50,7 @@ class Pipeline(Node):
                 await asyncio.sleep(delay)
         return time.monotonic()
 
-    async def _one(self, run: Run, serials: Serials) -> bool:
+    async def _one(self, run: RunContext, serials: Serials) -> bool:
         ok = True
         started: float | None = None
         for child in self.children:
@@ -63,7 +61,7 @@ class Pipeline(Node):
                     return False
         return ok
 
-    async def execute(self, run: Run, serials: Serials) -> bool:
+    async def execute(self, run: RunContext, serials: Serials) -> bool:
         if serials is None:  # broadcast to every device: one sequence
             return await self._one(run, None)
         if not self.synchronized:
@@ -87,7 +85,7 @@ class Pipeline(Node):
         return f"Pipeline({', '.join(map(repr, self.children))}, spread={self.spread})"
 
 
-async def _each(run: Run, child: Node, serials: list[str]) -> list[bool]:
+async def _each(run: RunContext, child: Node, serials: list[str]) -> list[bool]:
     """child for each serial separately, in parallel: success per serial."""
     if len(serials) == 1:
         return [await child.execute(run, serials)]
@@ -126,7 +124,7 @@ class Repeater(Node):
     def messages(self) -> list[Any]:
         return self.child.messages()
 
-    async def execute(self, run: Run, serials: Serials) -> bool:
+    async def execute(self, run: RunContext, serials: Serials) -> bool:
         ok = True
         while True:
             start = time.monotonic()
@@ -171,13 +169,11 @@ class FromGenerator(Node):
             raise InvalidScript(f"FromGenerator needs an async generator function, not {gen!r}")
         self.gen = gen
         self.reference_override = reference_override
-        self._override = None
+        self._override: SpecialReference | None = None
         if reference_override not in (None, True):
-            from .references import parse_reference
-
             self._override = parse_reference(reference_override)
 
-    async def execute(self, run: Run, serials: Serials) -> bool:
+    async def execute(self, run: RunContext, serials: Serials) -> bool:
         if self._override is not None:
             serials = await run.resolve(self._override)
         agen = self.gen(list(serials) if serials is not None else None, run.sender, **run.kwargs())

@@ -9,21 +9,47 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ..codec import Message, ValidationError
 from ..errors import InvalidScript
-
-if TYPE_CHECKING:
-    from .run import Run
+from .references import SpecialReference
 
 Serials = Sequence[str] | None
+
+
+class RunContext(Protocol):
+    """What nodes need of the run executing them (``run.Run`` is the one implementation).
+
+    A protocol here, so that nodes sit below the run in the layers and import nothing above.
+    """
+
+    sender: Any
+
+    async def send(self, msg: Message, serial: str | None) -> bool:
+        """msg to one serial (None: broadcast); True if it worked."""
+        ...
+
+    def error(self, error: BaseException) -> None:
+        """Report an error (raised later, or given to the error catcher)."""
+
+    async def resolve(self, reference: SpecialReference) -> Serials:
+        """The serials of a reference, located."""
+        ...
+
+    async def refresh(self, serials: Serials) -> Serials:
+        """A Repeater's next loop: the serials again (looked up anew for "every device")."""
+        ...
+
+    def kwargs(self) -> dict[str, Any]:
+        """Options for a generator's own sender calls."""
+        ...
 
 
 class Node:
     """Base of everything a script can hold."""
 
-    async def execute(self, run: Run, serials: Serials) -> bool:
+    async def execute(self, run: RunContext, serials: Serials) -> bool:
         raise NotImplementedError
 
     def messages(self) -> list[Message]:
@@ -56,14 +82,14 @@ class MessageNode(Node):
         serial = msg.serial
         self.own_serial = None if serial == "000000000000" else serial
 
-    def coroutines(self, run: Run, serials: Serials) -> list[Coroutine[Any, Any, bool]]:
+    def coroutines(self, run: RunContext, serials: Serials) -> list[Coroutine[Any, Any, bool]]:
         if self.own_serial is not None:
             return [run.send(self.msg, self.own_serial)]
         if serials is None:
             return [run.send(self.msg, None)]
         return [run.send(self.msg, serial) for serial in serials]
 
-    async def execute(self, run: Run, serials: Serials) -> bool:
+    async def execute(self, run: RunContext, serials: Serials) -> bool:
         return await all_ok(self.coroutines(run, serials))
 
     def messages(self) -> list[Message]:
@@ -81,7 +107,7 @@ class ListNode(Node):
     def __init__(self, children: Sequence[Node]) -> None:
         self.children = tuple(children)
 
-    async def execute(self, run: Run, serials: Serials) -> bool:
+    async def execute(self, run: RunContext, serials: Serials) -> bool:
         coros: list[Coroutine[Any, Any, bool]] = []
         for child in self.children:
             if isinstance(child, MessageNode):

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ..codec import target_to_serial
 from ..errors import InvalidScript
-from ..transport import Addr, parse_addresses
+from ..transport import Addr, parse_address, parse_addresses
+from .references import normalise_serial
 
 
 class Limit(Protocol):
@@ -27,14 +29,26 @@ OPTION_NAMES = frozenset(
     {
         "message_timeout",
         "find_timeout",
+        "connect_timeout",
         "limit",
         "error_catcher",
         "broadcast",
+        "found",
         "accept_found",
         "require_all_devices",
         "no_retry",
     }
 )
+
+# photons options this engine refuses, and why (a porter gets the reason, not "unknown option")
+REFUSED_OPTIONS: dict[str, str] = {
+    "timeout": (
+        "photons ignores timeout= (it logs 'use message_timeout instead'); "
+        "say message_timeout= for the per-message timeout or find_timeout= for discovery"
+    ),
+}
+
+DEFAULT_CONNECT_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +63,9 @@ class RunOptions:
     accept_found: bool
     require_all_devices: bool
     no_retry: bool
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    found: Mapping[str, Addr] | None = None
+    given: Mapping[str, Any] = field(default_factory=dict)  # as the caller wrote them
 
     def instantiate_limits(self) -> tuple[Limit, ...]:
         """Ints become new Semaphores (one per run), None means no limit."""
@@ -100,6 +117,8 @@ def build_options(
     discovery_port: int,
 ) -> RunOptions:
     """Validate user options against the target's defaults."""
+    for name in sorted(set(options) & set(REFUSED_OPTIONS)):
+        raise InvalidScript(f"option {name!r} is not used by this engine: {REFUSED_OPTIONS[name]}")
     unknown = set(options) - OPTION_NAMES
     if unknown:
         raise InvalidScript(
@@ -133,4 +152,51 @@ def build_options(
         accept_found=_flag("accept_found", options.get("accept_found", False)),
         require_all_devices=_flag("require_all_devices", options.get("require_all_devices", False)),
         no_retry=_flag("no_retry", options.get("no_retry", False)),
+        connect_timeout=_timeout(
+            "connect_timeout", options.get("connect_timeout", DEFAULT_CONNECT_TIMEOUT), False
+        ),
+        found=_found(options.get("found"), discovery_port),
+        given=dict(options),
     )
+
+
+def _found_key(key: Any) -> str:
+    """A serial from a found key: 12 hex digits, or photons' 6/8-byte target (bytes or hex)."""
+    if isinstance(key, bytes | bytearray) and len(key) in (6, 8):
+        key = target_to_serial(bytes(key).ljust(8, b"\0"))
+    elif isinstance(key, str) and len(key) == 16 and key.endswith("0000"):
+        key = key[:12]
+    return normalise_serial(key)
+
+
+def _found_addr(value: Any, discovery_port: int) -> Addr:
+    """An address from a found value: an address, or photons' services.
+
+    Photons keeps ``{(service, (ip, port)), ...}`` (older: ``(that set, broadcast_addr)``);
+    the UDP service's address is the one this engine talks to.
+    """
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], set | frozenset):
+        value = value[0]
+    if isinstance(value, set | frozenset | list):
+        pairs = [item for item in value if isinstance(item, tuple | list) and len(item) == 2]
+        udp = [addr for service, addr in pairs if _is_udp(service)]
+        if not udp:
+            raise InvalidScript(f"found: no UDP service address in {value!r}")
+        return parse_address(udp[0], discovery_port)
+    return parse_address(value, discovery_port)
+
+
+def _is_udp(service: Any) -> bool:
+    name = getattr(service, "name", service)
+    return name in ("UDP", 1) or getattr(service, "value", None) == 1
+
+
+def _found(value: Any, discovery_port: int) -> Mapping[str, Addr] | None:
+    """photons' found: where devices are, used in place of discovery for those serials."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise InvalidScript(
+            f"found must map serial -> address (or photons' services set), not {value!r}"
+        )
+    return {_found_key(key): _found_addr(addr, discovery_port) for key, addr in value.items()}

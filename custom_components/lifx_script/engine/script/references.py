@@ -8,13 +8,18 @@ is sent.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ..codec import ValidationError, serial_to_target, target_to_serial
 from ..errors import InvalidScript
 
-if TYPE_CHECKING:
-    from .run import Run
+
+class FindsDevices(Protocol):
+    """What a reference needs of the run resolving it (a protocol: no import from above)."""
+
+    async def find_all(self) -> list[str]:
+        """Every device discovery finds (or the hard-coded ones)."""
+        ...
 
 
 def normalise_serial(value: Any) -> str:
@@ -35,7 +40,7 @@ class SpecialReference:
 
     finds_all = False
 
-    async def find(self, run: Run) -> list[str]:
+    async def find(self, run: FindsDevices) -> list[str]:
         raise NotImplementedError
 
     def reset(self) -> None:
@@ -50,7 +55,7 @@ class FoundSerials(SpecialReference):
     def __init__(self) -> None:
         self._serials: list[str] | None = None
 
-    async def find(self, run: Run) -> list[str]:
+    async def find(self, run: FindsDevices) -> list[str]:
         if self._serials is None:
             self._serials = await run.find_all()
         return list(self._serials)
@@ -70,7 +75,7 @@ class HardCodedSerials(SpecialReference):
             serials = [s for s in serials.split(",") if s.strip()]
         self.serials = list(dict.fromkeys(normalise_serial(s) for s in serials))
 
-    async def find(self, run: Run) -> list[str]:
+    async def find(self, run: FindsDevices) -> list[str]:
         return list(self.serials)
 
     def __repr__(self) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Coroutine, Generator
 from contextlib import AbstractAsyncContextManager
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, Protocol
 
 from ..codec import Message, serial_to_target
 from ..errors import (
@@ -22,21 +22,34 @@ from ..errors import (
     TimedOut,
     Unsupported,
 )
-from ..transport import Addr
+from ..transport import Addr, Link
 from .nodes import Node, Serials
 from .options import Limit, RunOptions
 from .references import SpecialReference
-
-if TYPE_CHECKING:
-    from .session import Sender
+from .results import Result, make_result
 
 
-class Result(NamedTuple):
-    """One reply: the packet, where it came from, and the message it answers."""
+class Sender(Protocol):
+    """What a run needs of its session (``session.Sender``; a protocol: no import from above)."""
 
-    pkt: Message
-    addr: Addr
-    original: Message
+    link: Link
+    runs: dict[Any, asyncio.Task[None]]
+
+    def check_open(self) -> None:
+        """Raise SessionClosed if the session has closed."""
+
+    def mark_stale(self, serial: str) -> None:
+        """Its sends timed out: look for it again before its next use."""
+
+    async def find_all(self, find_timeout: float, accept_found: bool) -> list[str]:
+        """Every device (discovered, or the hard-coded ones)."""
+        ...
+
+    async def locate(
+        self, serials: list[str], find_timeout: float, accept_found: bool
+    ) -> tuple[dict[str, Addr], list[str]]:
+        """Addresses of serials, and the serials not found."""
+        ...
 
 
 _DONE: Any = object()
@@ -57,7 +70,8 @@ class Run:
         self.errors: list[BaseException] = []
         self.closed = False
         self.top_serials: Serials = None
-        self._located: dict[str, Addr] = {}
+        # photons' found=: where these devices are, used before the session's cache/discovery
+        self._located: dict[str, Addr] = dict(options.found or {})
         self._missing: set[str] = set()
 
     # -- errors and results ----------------------------------------------------------------
@@ -72,19 +86,14 @@ class Run:
             catcher(error)
 
     def kwargs(self) -> dict[str, Any]:
-        """Options for a generator's own sender calls: same limits, errors into this run."""
-        o = self.options
-        kwargs: dict[str, Any] = {
-            "message_timeout": o.message_timeout,
-            "find_timeout": o.find_timeout,
-            "limit": self.limits,
-            "error_catcher": self.error,
-            "accept_found": o.accept_found,
-            "require_all_devices": o.require_all_devices,
-            "no_retry": o.no_retry,
-        }
-        if o.broadcast is not None:
-            kwargs["broadcast"] = list(o.broadcast)
+        """A generator's ``**kwargs``, as photons gives them: the options the caller gave,
+        with this run's in-flight limit (shared by the generator's own sender calls) and
+        the caller's error_catcher (or, when none was given, errors into this run)."""
+        kwargs = dict(self.options.given)
+        limits = self.limits
+        kwargs["limit"] = limits[0] if len(limits) == 1 else (limits or None)
+        if kwargs.get("error_catcher") is None:
+            kwargs["error_catcher"] = self.error
         return kwargs
 
     # -- finding devices -------------------------------------------------------------------
@@ -112,7 +121,10 @@ class Run:
     async def locate(self, serials: list[str]) -> list[str]:
         """Find addresses for serials not known to this run; the ones not found."""
         unknown = [s for s in serials if s not in self._located and s not in self._missing]
-        if unknown:
+        if unknown and self.options.found is not None and self.options.accept_found:
+            # photons: accept the found that was given, as it is (no discovery)
+            self._missing.update(unknown)
+        elif unknown:
             found, missing = await self.sender.locate(
                 unknown, self.options.find_timeout, self.options.accept_found
             )
@@ -176,7 +188,7 @@ class Run:
             for limit in reversed(acquired):
                 limit.release()
         if replies:
-            self.queue.put_nowait([Result(pkt, addr, msg) for pkt, addr in replies])
+            self.queue.put_nowait([make_result(pkt, addr, msg) for pkt, addr in replies])
         return True
 
     # -- the whole run -----------------------------------------------------------------------

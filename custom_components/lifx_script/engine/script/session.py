@@ -3,16 +3,35 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ..errors import SessionClosed
-from ..transport import Addr, Link, discover, parse_address
-from .nodes import to_node
+from ..transport import Addr, Link, RetrySchedule, discover, parse_address
+from .nodes import Node, to_node
 from .references import normalise_serial
 from .run import Run, RunHandle
 
-if TYPE_CHECKING:
-    from .target import LanTarget
+
+class LanTarget(Protocol):
+    """What a session needs of its target (``target.LanTarget``).
+
+    A protocol, so that the session imports nothing above it.
+    """
+
+    found: dict[str, Addr]
+    stale: set[str]
+    hard_coded: dict[str, Addr] | None
+    broadcast: tuple[Addr, ...]
+    discovery_port: int
+    discovery_schedule: RetrySchedule
+    find_timeout: float
+    message_timeout: float
+
+    def prepare(
+        self, node: Node, reference: Any, options: dict[str, Any], sender: Any = None
+    ) -> RunHandle:
+        """Validate now; the run starts when iterated or awaited."""
+        ...
 
 
 class Sender:

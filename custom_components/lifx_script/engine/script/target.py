@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
-from ..errors import InvalidScript
+from ..errors import InvalidScript, ScriptError
 from ..transport import (
     DEFAULT_AFTER_ACK,
     DEFAULT_BROADCAST,
@@ -25,7 +26,8 @@ from ..transport import (
 from .nodes import Node, to_node
 from .options import LimitSpec, RunOptions, build_options
 from .references import normalise_serial, parse_reference
-from .run import Result, Run, RunHandle
+from .results import Result
+from .run import Run, RunHandle
 from .session import Sender
 
 
@@ -104,6 +106,10 @@ class LanTarget:
             discovery_port=self.discovery_port,
         )
 
+    async def send(self, msgs: Any, reference: Any = None, **options: Any) -> list[Result]:
+        """photons' ``target.send(msgs, reference, **options)``: one run, every result as a list."""
+        return await self.script(msgs).run_with_all(reference, **options)
+
     def script(self, msgs: Any) -> Script:
         """A script of a message, a list (parallel), a Pipeline, Repeater or FromGenerator."""
         return Script(self, to_node(msgs))
@@ -134,7 +140,14 @@ class LanTarget:
             if sender is not None:
                 yield Run(sender, node, ref, opts)
                 return
-            own = await self.open_sender()
+            try:
+                async with asyncio.timeout(opts.connect_timeout):
+                    own = await self.open_sender()
+            except TimeoutError:
+                raise ScriptError(
+                    f"opening the run's UDP socket took longer than "
+                    f"connect_timeout={opts.connect_timeout:g} s"
+                ) from None
             try:
                 yield Run(own, node, ref, opts)
             finally:

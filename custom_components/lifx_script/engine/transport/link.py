@@ -15,17 +15,18 @@ from ..errors import TimedOut, Unsupported
 from .addresses import Addr
 from .matcher import ACK_ONLY, NONE, RES, ZERO_TARGET, Matcher, Reply, Waiter, new_stats
 from .rate import RateLimiter
-from .retry import RetrySchedule
+from .retry import RetrySchedule, repeats_harmlessly
 from .sequences import SequenceAllocator
 from .udp import UdpEndpoint
 
 _LOG = logging.getLogger(__name__)
 
 # Sequences one request keeps registered, so that a reply to any of its transmissions counts
-# (a device answering seconds late still completes it). 16 covers every transmission of the
-# default 10 s schedule; with a longer timeout the oldest are let go. A target short of free
-# sequences makes a request reuse its own oldest one instead of waiting (see transmit).
-MAX_LIVE_SEQUENCES = 16
+# (a device answering seconds late still completes it). 20 covers every transmission of a
+# 10 s request: 16 on the schedule, up to 20 for a question once acked (see retry.py); with a
+# longer timeout the oldest are let go. A target short of free sequences makes a request
+# reuse its own oldest one instead of waiting (see transmit).
+MAX_LIVE_SEQUENCES = 20
 
 
 def new_source() -> int:
@@ -178,8 +179,8 @@ class Link:
             # in-flight limit: message_timeout counts from the first transmission.
             await rate.wait(target)
         source = msg.source or self.source
-        offsets = (schedule or self.retry).offsets()
-        after_ack = (schedule or self.retry).after_ack
+        plan = schedule or self.retry
+        offsets = plan.offsets()
         gap = self.quiet_gap
         start = time.monotonic()
         deadline = start + timeout
@@ -190,6 +191,10 @@ class Link:
         seq = 0
         sent = 0
         short = _ShortSet()
+        # once the device has heard us: resend every acked_step from acked_from (see retry.py)
+        acked_step: float | None = None
+        acked_from = 0.0
+        acked_sends = 0
         try:
             while not waiter.done:
                 now = time.monotonic()
@@ -227,34 +232,44 @@ class Link:
                     wake = deadline
                 may_send = sent == 0 or (not no_retry and waiter.mode != NONE and not quiet)
                 if may_send:
+                    if (
+                        acked_step is None
+                        and last_tx is not None
+                        and not keep_sending
+                        and (waiter.acked or waiter.replies)
+                    ):
+                        acked_from, acked_step = plan.acked_plan(
+                            last_tx - start, now - start, timeout, repeats_harmlessly(msg.name)
+                        )
+                        acked_from += start
+                        next_tx = acked_from + acked_step
                     if now >= next_tx:
-                        backoff = not keep_sending and (waiter.acked or bool(waiter.replies))
-                        if backoff and last_tx is not None and now < last_tx + after_ack:
-                            # the device heard us: resend at most every after_ack seconds
-                            next_tx = last_tx + after_ack
+                        got = await self.transmit(
+                            waiter,
+                            msg,
+                            target,
+                            source,
+                            addrs,
+                            live,
+                            sent_on,
+                            sent == 0,
+                            deadline,
+                        )
+                        if got is not None:
+                            seq = got
+                            sent += 1
+                        last_tx = time.monotonic()
+                        if acked_step is not None:
+                            acked_sends += 1
+                            next_tx = acked_from + (acked_sends + 1) * acked_step
                         else:
-                            got = await self.transmit(
-                                waiter,
-                                msg,
-                                target,
-                                source,
-                                addrs,
-                                live,
-                                sent_on,
-                                sent == 0,
-                                deadline,
-                            )
-                            if got is not None:
-                                seq = got
-                                sent += 1
-                            last_tx = time.monotonic()
                             elapsed = last_tx - start
                             next_tx = start + next(offsets)
                             while next_tx - start < elapsed:
                                 next_tx = start + next(offsets)
-                            if waiter.mode == NONE:
-                                break
-                            continue
+                        if waiter.mode == NONE:
+                            break
+                        continue
                     wake = min(wake, next_tx)
                 await self._sleep_until(loop, waiter, wake)
         finally:
