@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from homeassistant.exceptions import ServiceValidationError
+from aiohttp import web
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 from .const import (
     ACTION_HEADER_FIELDS,
@@ -54,13 +55,39 @@ def show(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else f"{text[: limit - 1]}…"
 
 
-def invalid(key: str, **placeholders: str) -> ServiceValidationError:
-    """A translated validation error of this integration."""
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders=placeholders,
-    )
+class RefusedCall(ServiceValidationError, web.HTTPBadRequest):
+    """A call refused before anything is sent: translated for the UI, HTTP 400 over REST.
+
+    The websocket API (Developer Tools, the automation editor) shows a ServiceValidationError
+    with its translation. Home Assistant's REST API turns only ``vol.Invalid`` into 400, and then
+    with a bare "400: Bad Request" body; anything else becomes 500 with a logged traceback. An
+    aiohttp HTTP exception that leaves the view is sent as the answer instead, unlogged, so the
+    error is also an ``HTTPBadRequest`` carrying the same English text as JSON
+    (``{"message": ...}``, the body Home Assistant's own 400 answers use).
+    """
+
+    def __init__(self, key: str, placeholders: dict[str, str]) -> None:
+        # The two bases do not share __init__ cooperatively: set up each one by hand.
+        web.HTTPBadRequest.__init__(self, content_type="application/json")
+        self.translation_domain = DOMAIN
+        self.translation_key = key
+        self.translation_placeholders = placeholders
+        self.generate_message = True
+        self.args = (key,)
+        try:
+            message = str(self)
+        except HomeAssistantError:  # no running Home Assistant to translate with
+            message = key
+        self.text = json.dumps({"message": message}, ensure_ascii=False)
+
+    def __str__(self) -> str:
+        """The translated English message (HTTPException's own __str__ is the reason)."""
+        return ServiceValidationError.__str__(self)
+
+
+def invalid(key: str, **placeholders: str) -> RefusedCall:
+    """A translated validation error of this integration (HTTP 400 over REST)."""
+    return RefusedCall(key, placeholders)
 
 
 def action_field(cls: Any, field: str) -> str:
