@@ -7,6 +7,7 @@ translated HomeAssistantError unless the caller asked for them in the response.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from enum import Enum
 from typing import Any
@@ -55,6 +56,7 @@ ATTR_LIMIT = "limit"
 ATTR_RAISE_ON_ERROR = "raise_on_error"
 
 MAX_ERRORS_SHOWN = 5
+RESPONSE_CHUNK = 250
 
 
 def _anything(value: Any) -> Any:
@@ -188,7 +190,7 @@ def describe_error(error: BaseException) -> dict[str, Any]:
     return described
 
 
-def build_response(
+async def build_response(
     serials: list[str],
     results: list[Result],
     errors: list[BaseException],
@@ -197,11 +199,14 @@ def build_response(
     """{"results": {serial: [...]}, "errors": {serial: [...]}, "stats": {...}}.
 
     At most MAX_RESPONSE_REPLIES replies are returned; stats count them all and say how
-    many were left out, so the response stays a bounded size.
+    many were left out, so the response stays a bounded size. Decoding thousands of replies
+    takes a while: the event loop gets a turn every RESPONSE_CHUNK replies.
     """
     by_serial: dict[str, list[dict[str, Any]]] = {serial: [] for serial in serials}
-    for result in results[:MAX_RESPONSE_REPLIES]:
+    for index, result in enumerate(results[:MAX_RESPONSE_REPLIES], start=1):
         by_serial.setdefault(str(result.pkt.serial), []).append(describe_packet(result.pkt))
+        if index % RESPONSE_CHUNK == 0:
+            await asyncio.sleep(0)
     errors_by_serial: dict[str, list[dict[str, Any]]] = {}
     for error in errors[:MAX_RESPONSE_REPLIES]:
         serial = getattr(error, "serial", None) or "unknown"
@@ -294,7 +299,7 @@ async def async_run(call: ServiceCall) -> ServiceResponse:
         "errors": len(errors),
         "seconds": round(elapsed, 3),
     }
-    return build_response(serials, results, errors, stats)
+    return await build_response(serials, results, errors, stats)
 
 
 def describe_devices(devices: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
