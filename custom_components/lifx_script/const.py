@@ -57,7 +57,7 @@ CORE_LIFX_DOMAIN: Final = "lifx"
 # frames in 500 messages). Measured on the largest allowed call: see the README.
 MAX_MESSAGES_PER_CALL: Final = 500  # messages per device, nested lists included
 MAX_SERIALS_PER_CALL: Final = 250  # devices after targets are resolved
-MAX_SENDS_PER_CALL: Final = 5000  # messages x devices
+MAX_SENDS_PER_CALL: Final = 2000  # messages x devices: 200 bulbs x 10 messages
 # Replies kept in the response; beyond it they are counted in stats but not returned, so a
 # reply-heavy call (GetColorZones answers one message with up to 11) cannot grow without end.
 MAX_RESPONSE_REPLIES: Final = 10000
