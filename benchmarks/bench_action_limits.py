@@ -123,9 +123,10 @@ def main() -> None:
     )
     args = parser.parse_args()
     sends = min(args.sends, MAX_SENDS_PER_CALL)
-    with tempfile.TemporaryDirectory() as tmp, Fleet(
-        f"colorx{args.devices}", serial_prefix="d073e5"
-    ) as fleet:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        Fleet(f"colorx{args.devices}", serial_prefix="d073e5") as fleet,
+    ):
         config_dir = Path(tmp) / "config"
         shutil.copytree(
             REPO_ROOT / "config",

@@ -61,6 +61,8 @@ class Built:
 
 def show(value: Any, limit: int = 80) -> str:
     """A value as the user wrote it (JSON-ish), cut short so an error stays readable."""
+    if isinstance(value, str | bytes) and len(value) > limit * 2:
+        value = value[: limit * 2]  # a 10 MB label is not serialised whole to show 80 characters
     try:
         text = json.dumps(value, default=str, ensure_ascii=False)
     except (TypeError, ValueError):
