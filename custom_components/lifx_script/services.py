@@ -1,8 +1,10 @@
 """The actions: `lifx_script.run` (any message, any devices) and `lifx_script.discover`.
 
-Registered once in async_setup. Every check happens before the engine is called: a bad call
-raises a translated ServiceValidationError and sends nothing; device failures raise a
-translated HomeAssistantError unless the caller asked for them in the response.
+Registered once in async_setup. Every check happens before the engine is called: the
+targets (targets.py), the messages (build.py) and the call limits (const.py). A bad call
+raises build.RefusedCall, a translated ServiceValidationError that the REST API answers with
+HTTP 400, and sends nothing; device failures raise a translated HomeAssistantError unless the
+caller asked for them in the response. `discover` changes the configuration: admins only.
 """
 
 from __future__ import annotations
