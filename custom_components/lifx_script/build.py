@@ -74,11 +74,12 @@ class RefusedCall(ServiceValidationError, web.HTTPBadRequest):
     """A call refused before anything is sent: translated for the UI, HTTP 400 over REST.
 
     The websocket API (Developer Tools, the automation editor) shows a ServiceValidationError
-    with its translation. Home Assistant's REST API turns only ``vol.Invalid`` into 400, and then
-    with a bare "400: Bad Request" body; anything else becomes 500 with a logged traceback. An
-    aiohttp HTTP exception that leaves the view is sent as the answer instead, unlogged, so the
-    error is also an ``HTTPBadRequest`` carrying the same English text as JSON
-    (``{"message": ...}``, the body Home Assistant's own 400 answers use).
+    with its translation. Home Assistant 2025.4's REST API turns only ``vol.Invalid`` into 400,
+    and then with a bare "400: Bad Request" body; anything else becomes 500 with a logged
+    traceback. An aiohttp HTTP exception that leaves the view is sent as the answer instead,
+    unlogged, so the error is also an ``HTTPBadRequest`` carrying the same English text as JSON
+    (``{"message": ...}``, the body Home Assistant's own 400 answers use). Home Assistant 2026.10
+    answers a ServiceValidationError with that same 400 body itself, before it leaves the view.
     """
 
     def __init__(self, key: str, placeholders: dict[str, str]) -> None:
