@@ -9,8 +9,10 @@ the core LIFX integration, standing for its device.
 What is named explicitly (a device or an entity) must be LIFX, or the call is refused naming
 it. An area, floor or label stands for the LIFX devices in it; its other devices are ignored,
 and one with no LIFX device at all is refused, so that "the kitchen" never silently means
-nothing. The registries are walked directly, because Home Assistant's `async_extract_*`
-helpers changed their signature between the supported versions.
+nothing. The registries are read with their `async_entries_for_*` helpers (the same in every
+supported version), not with Home Assistant's `async_extract_*` target helpers, whose
+signature changed between them, nor by iterating `registry.devices` (a mapping in 2025.4, a
+deprecated one in 2026.10).
 """
 
 from __future__ import annotations
@@ -77,10 +79,13 @@ def normalise_serial(text: str) -> str:
     return serial
 
 
-def device_serials(device: dr.DeviceEntry) -> list[str]:
-    """The serials a device's identifiers give, for this integration and for core LIFX."""
+def device_serials(device: Any) -> list[str]:
+    """The serials a device's identifiers give, for this integration and for core LIFX.
+
+    Any registry entry is accepted (newer Home Assistant also has child devices).
+    """
     serials: list[str] = []
-    for domain, identifier in device.identifiers:
+    for domain, identifier in getattr(device, "identifiers", ()):
         if domain not in LIFX_DOMAINS:
             continue
         serial = identifier.strip().lower().replace(":", "")
@@ -124,55 +129,51 @@ class _Walk:
             raise invalid("not_lifx_entity", value=show(entity_id))
         self.serials.extend(found)
 
-    def _devices_in_areas(self, area_ids: set[str]) -> list[dr.DeviceEntry]:
-        """LIFX devices in these areas, or whose LIFX light entity is in one of them."""
-        found: dict[str, dr.DeviceEntry] = {}
-        for device in self.devices.devices.values():
-            if device.area_id in area_ids and device_serials(device):
-                found[device.id] = device
-        for entry in self.entities.entities.values():
-            if entry.area_id in area_ids and entry.device_id and entry.device_id not in found:
-                owner = self.devices.async_get(entry.device_id)
-                if owner is not None and device_serials(owner):
-                    found[owner.id] = owner
-        return sorted(found.values(), key=lambda device: device.name_by_user or device.name or "")
+    def _lifx_devices(self, devices: Iterable[Any]) -> dict[str, dr.DeviceEntry]:
+        """The LIFX ones of these devices, by id."""
+        return {device.id: device for device in devices if device_serials(device)}
 
-    def _add(self, devices: Iterable[dr.DeviceEntry]) -> bool:
-        """Add the devices' serials; whether there was any."""
+    def _owners(self, entries: Iterable[er.RegistryEntry]) -> dict[str, dr.DeviceEntry]:
+        """The LIFX devices these entities belong to, by id."""
+        owners = (self.devices.async_get(entry.device_id) for entry in entries if entry.device_id)
+        return self._lifx_devices(owner for owner in owners if owner is not None)
+
+    def _devices_in_areas(self, area_ids: Iterable[str]) -> dict[str, dr.DeviceEntry]:
+        """LIFX devices in these areas, or whose entity is placed in one of them."""
+        found: dict[str, dr.DeviceEntry] = {}
+        for area_id in area_ids:
+            found.update(self._lifx_devices(dr.async_entries_for_area(self.devices, area_id)))
+            found.update(self._owners(er.async_entries_for_area(self.entities, area_id)))
+        return found
+
+    def _add(self, devices: dict[str, dr.DeviceEntry]) -> bool:
+        """Add the devices' serials, in a stable order (by name); whether there was any."""
         before = len(self.serials)
-        for device in devices:
+        for device in sorted(devices.values(), key=lambda d: (d.name_by_user or d.name or "")):
             self.serials.extend(device_serials(device))
         return len(self.serials) > before
 
     def area(self, area_id: str) -> None:
         if self.areas.async_get_area(area_id) is None:
             raise invalid("unknown_area", value=show(area_id))
-        if not self._add(self._devices_in_areas({area_id})):
+        if not self._add(self._devices_in_areas([area_id])):
             raise invalid("no_lifx_in_area", value=show(area_id))
 
     def floor(self, floor_id: str) -> None:
         if self.floors.async_get_floor(floor_id) is None:
             raise invalid("unknown_floor", value=show(floor_id))
-        area_ids = {area.id for area in self.areas.async_list_areas() if area.floor_id == floor_id}
-        if not self._add(self._devices_in_areas(area_ids)):
+        areas = ar.async_entries_for_floor(self.areas, floor_id)
+        if not self._add(self._devices_in_areas(area.id for area in areas)):
             raise invalid("no_lifx_on_floor", value=show(floor_id))
 
     def label(self, label_id: str) -> None:
         if self.labels.async_get_label(label_id) is None:
             raise invalid("unknown_label", value=show(label_id))
-        devices: dict[str, dr.DeviceEntry] = {}
-        for device in self.devices.devices.values():
-            if label_id in device.labels and device_serials(device):
-                devices[device.id] = device
-        for entry in self.entities.entities.values():
-            if label_id in entry.labels and entry.device_id:
-                owner = self.devices.async_get(entry.device_id)
-                if owner is not None and device_serials(owner):
-                    devices[owner.id] = owner
-        area_ids = {area.id for area in self.areas.async_list_areas() if label_id in area.labels}
-        for device in self._devices_in_areas(area_ids):
-            devices[device.id] = device
-        if not self._add(devices.values()):
+        devices = self._lifx_devices(dr.async_entries_for_label(self.devices, label_id))
+        devices.update(self._owners(er.async_entries_for_label(self.entities, label_id)))
+        areas = ar.async_entries_for_label(self.areas, label_id)
+        devices.update(self._devices_in_areas(area.id for area in areas))
+        if not self._add(devices):
             raise invalid("no_lifx_with_label", value=show(label_id))
 
 
