@@ -27,8 +27,10 @@ from tests.support.fleet import Fleet
 
 
 def our_device(hass: HomeAssistant, serial: str) -> dr.DeviceEntry:
-    registry = dr.async_get(hass)
-    device = next((d for d in registry.devices.values() if (DOMAIN, serial) in d.identifiers), None)
+    """This integration's device of a serial (by a lookup every tested version has)."""
+    (entry,) = hass.config_entries.async_entries(DOMAIN)
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    device = next((d for d in devices if (DOMAIN, serial) in d.identifiers), None)
     assert device is not None
     return device
 
