@@ -37,7 +37,10 @@ async def run(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
 
 
 def device_id(hass: HomeAssistant, serial: str) -> str:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, serial)})
+    # async_get_device is deprecated in 2026.10 (it raises when a test calls it)
+    (entry,) = hass.config_entries.async_entries(DOMAIN)
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    device = next((d for d in devices if (DOMAIN, serial) in d.identifiers), None)
     assert device is not None
     return device.id
 
