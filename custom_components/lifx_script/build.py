@@ -10,12 +10,15 @@ order); `pipeline` is sent in order and a list inside it is sent in parallel; an
 
 from __future__ import annotations
 
+import difflib
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from homeassistant.exceptions import ServiceValidationError
+from aiohttp import web
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 from .const import (
     ACTION_HEADER_FIELDS,
@@ -26,6 +29,17 @@ from .const import (
 from .engine import Message, Messages, Pipeline, UnknownMessageError, ValidationError
 
 MAX_DEPTH = 8
+
+# The codec names a scaled field's range by its unit and adds the wire value it computed;
+# the user wrote human units, so the reason is said in those.
+_WIRE_RANGE = re.compile(r"out of range for (?P<unit>.+?) \(wire value -?\d+\)")
+_HUMAN_RANGES = {
+    "fraction 0..1": "must be from 0 to 1",
+    "skew ratio 0..1": "must be from 0 to 1",
+    "hue degrees": "must be a hue in degrees",
+    "seconds (uint32 ms)": "must be from 0 to 4294967.295 seconds (about 49 days)",
+    "seconds (uint64 ns)": "must be from 0 to about 18 billion seconds",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +61,8 @@ class Built:
 
 def show(value: Any, limit: int = 80) -> str:
     """A value as the user wrote it (JSON-ish), cut short so an error stays readable."""
+    if isinstance(value, str | bytes) and len(value) > limit * 2:
+        value = value[: limit * 2]  # a 10 MB label is not serialised whole to show 80 characters
     try:
         text = json.dumps(value, default=str, ensure_ascii=False)
     except (TypeError, ValueError):
@@ -54,13 +70,61 @@ def show(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else f"{text[: limit - 1]}…"
 
 
-def invalid(key: str, **placeholders: str) -> ServiceValidationError:
-    """A translated validation error of this integration."""
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders=placeholders,
-    )
+class RefusedCall(ServiceValidationError, web.HTTPBadRequest):
+    """A call refused before anything is sent: translated for the UI, HTTP 400 over REST.
+
+    The websocket API (Developer Tools, the automation editor) shows a ServiceValidationError
+    with its translation. Home Assistant 2025.4's REST API turns only ``vol.Invalid`` into 400,
+    and then with a bare "400: Bad Request" body; anything else becomes 500 with a logged
+    traceback. An aiohttp HTTP exception that leaves the view is sent as the answer instead,
+    unlogged, so the error is also an ``HTTPBadRequest`` carrying the same English text as JSON
+    (``{"message": ...}``, the body Home Assistant's own 400 answers use). Home Assistant 2026.10
+    answers a ServiceValidationError with that same 400 body itself, before it leaves the view.
+    """
+
+    def __init__(self, key: str, placeholders: dict[str, str]) -> None:
+        # The two bases do not share __init__ cooperatively: set up each one by hand.
+        web.HTTPBadRequest.__init__(self, content_type="application/json")
+        self.translation_domain = DOMAIN
+        self.translation_key = key
+        self.translation_placeholders = placeholders
+        self.generate_message = True
+        self.args = (key,)
+        try:
+            message = str(self)
+        except HomeAssistantError:  # no running Home Assistant to translate with
+            message = key
+        self.text = json.dumps({"message": message}, ensure_ascii=False)
+
+    def __str__(self) -> str:
+        """The translated English message (HTTPException's own __str__ is the reason)."""
+        return ServiceValidationError.__str__(self)
+
+
+def invalid(key: str, **placeholders: str) -> RefusedCall:
+    """A translated validation error of this integration (HTTP 400 over REST)."""
+    return RefusedCall(key, placeholders)
+
+
+def human_reason(reason: str) -> str:
+    """The codec's reason without wire values: "out of range ... (wire value 131070)" -> units."""
+    match = _WIRE_RANGE.search(reason)
+    if not match:
+        return reason
+    unit = match["unit"]
+    return _HUMAN_RANGES.get(unit, f"out of range for {unit}")
+
+
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """ " (did you mean SetColor?)" for a near miss, else ""; case is ignored."""
+    by_lower = {name.lower(): name for name in known}
+    close = difflib.get_close_matches(word.lower(), list(by_lower), n=1, cutoff=0.6)
+    return f" (did you mean {by_lower[close[0]]}?)" if close else ""
+
+
+def message_names() -> list[str]:
+    """Every message name the codec knows."""
+    return [cls.name for cls in Messages.all()]
 
 
 def action_field(cls: Any, field: str) -> str:
@@ -104,28 +168,27 @@ def build_message(item: Any, path: str) -> Message:
     try:
         cls = Messages.lookup(kind)
     except UnknownMessageError:
-        raise invalid("unknown_message_type", item=path, value=show(kind)) from None
+        hint = did_you_mean(kind, message_names()) if isinstance(kind, str) else ""
+        raise invalid("unknown_message_type", item=path, value=show(kind), hint=hint) from None
     payload_names = set(cls.field_names)
     for action_name, payload_name in ACTION_TO_PAYLOAD_FIELD.items():
         if payload_name in payload_names and action_name in fields:
             fields[payload_name] = fields.pop(action_name)
     for key in fields:
         if key not in payload_names and key not in ACTION_HEADER_FIELDS:
+            known = [
+                *(action_field(cls, name) for name in cls.field_names),
+                "ack_required",
+                "res_required",
+            ]
             raise invalid(
                 "invalid_message_field",
                 item=path,
                 message=cls.name,
                 field=key,
                 value=show(fields[key]),
-                reason="unknown field (fields: "
-                + ", ".join(
-                    [
-                        *(action_field(cls, name) for name in cls.field_names),
-                        "ack_required",
-                        "res_required",
-                    ]
-                )
-                + ")",
+                reason=f"unknown field{did_you_mean(key, known)}; the fields are "
+                + ", ".join(known),
             )
     try:
         return cls(**fields)
@@ -138,7 +201,7 @@ def build_message(item: Any, path: str) -> Message:
             message=cls.name,
             field=field,
             value=show(value),
-            reason=err.reason,
+            reason=human_reason(err.reason),
         ) from None
     except (TypeError, ValueError) as err:
         # Defensive: the codec promises ValidationError; never let bad input escape untranslated.
@@ -186,15 +249,40 @@ def _build_group(
     )
 
 
+def count_messages(items: Any, stop_after: int) -> int:
+    """How many messages a call holds, counting no further than stop_after (cheap, unbuilt)."""
+    count = 0
+    stack = [items]
+    while stack and count <= stop_after:
+        item = stack.pop()
+        if isinstance(item, list | tuple):
+            stack.extend(item)
+        else:
+            count += 1
+    return count
+
+
 def build_script(
-    messages: Any | None, pipeline: Any | None, opts: PipelineOptions | None = None
+    messages: Any | None,
+    pipeline: Any | None,
+    opts: PipelineOptions | None = None,
+    max_messages: int | None = None,
 ) -> Built:
-    """Build the call's script: `messages` (parallel) or `pipeline` (in order), not both."""
+    """Build the call's script: `messages` (parallel) or `pipeline` (in order), not both.
+
+    Over max_messages the call is refused before any message is built.
+    """
     opts = opts or PipelineOptions()
     if messages is not None and pipeline is not None:
         raise invalid("messages_and_pipeline")
     if messages is None and pipeline is None:
         raise invalid("no_messages")
+    if max_messages is not None:
+        count = count_messages(messages if messages is not None else pipeline, max_messages)
+        if count > max_messages:
+            raise invalid(
+                "too_many_messages", count=f"more than {max_messages}", limit=str(max_messages)
+            )
     if messages is not None:
         items = messages if isinstance(messages, list | tuple) else [messages]
         return _build_group(list(items), "messages", True, opts, 1)

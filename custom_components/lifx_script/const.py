@@ -47,3 +47,17 @@ ACTION_HEADER_FIELDS: Final = frozenset({"ack_required", "res_required"})
 
 SERVICE_RUN: Final = "run"
 SERVICE_DISCOVER: Final = "discover"
+
+# The core LIFX integration: its devices carry the serial (as a MAC) in their identifiers.
+CORE_LIFX_DOMAIN: Final = "lifx"
+
+# What one `lifx_script.run` call may ask for, refused before anything is sent when exceeded.
+# Sized for a real home with room to spare: 200 bulbs in one call; an 82-zone strip painted
+# zone by zone (82 messages); a 5-tile chain painted frame by frame (5 Set64 a frame, so 100
+# frames in 500 messages). Measured on the largest allowed call: see the README.
+MAX_MESSAGES_PER_CALL: Final = 500  # messages per device, nested lists included
+MAX_SERIALS_PER_CALL: Final = 250  # devices after targets are resolved
+MAX_SENDS_PER_CALL: Final = 2000  # messages x devices: 200 bulbs x 10 messages
+# Replies kept in the response; beyond it they are counted in stats but not returned, so a
+# reply-heavy call (GetColorZones answers one message with up to 11) cannot grow without end.
+MAX_RESPONSE_REPLIES: Final = 10000

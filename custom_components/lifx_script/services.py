@@ -1,19 +1,21 @@
 """The actions: `lifx_script.run` (any message, any devices) and `lifx_script.discover`.
 
-Registered once in async_setup. Every check happens before the engine is called: a bad call
-raises a translated ServiceValidationError and sends nothing; device failures raise a
-translated HomeAssistantError unless the caller asked for them in the response.
+Registered once in async_setup. Every check happens before the engine is called: the
+targets (targets.py), the messages (build.py) and the call limits (const.py). A bad call
+raises build.RefusedCall, a translated ServiceValidationError that the REST API answers with
+HTTP 400, and sends nothing; device failures raise a translated HomeAssistantError unless the
+caller asked for them in the response. `discover` changes the configuration: admins only.
 """
 
 from __future__ import annotations
 
-import re
+import asyncio
 from collections.abc import Mapping
 from enum import Enum
 from typing import Any
 
 import voluptuous as vol
-from homeassistant.const import ATTR_DEVICE_ID
+from homeassistant.auth.permissions.const import POLICY_CONTROL
 from homeassistant.core import (
     HomeAssistant,
     ServiceCall,
@@ -21,11 +23,10 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, Unauthorized, UnknownUser
 from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers import device_registry as dr
 
-from .build import PipelineOptions, build_script, invalid, reply_fields, show
+from .build import PipelineOptions, build_script, did_you_mean, invalid, reply_fields, show
 from .const import (
     CONF_FIRMWARE,
     CONF_IP,
@@ -33,14 +34,20 @@ from .const import (
     CONF_PORT,
     CONF_PRODUCT_ID,
     DOMAIN,
+    MAX_MESSAGES_PER_CALL,
+    MAX_RESPONSE_REPLIES,
+    MAX_SENDS_PER_CALL,
     SERVICE_DISCOVER,
     SERVICE_RUN,
 )
 from .engine import DeviceNotFound, Result, ScriptError, SessionClosed, TimedOut, Unsupported
 from .hub import LifxScriptHub
 from .products import capability_names, product_name
+from .targets import TARGET_SCHEMA_FIELDS, normalise_serial, resolve_serials
 
-ATTR_SERIALS = "serials"
+# resolve_serials is the one way from call data to serials, for every action of this domain.
+__all__ = ["normalise_serial", "resolve_serials"]
+
 ATTR_MESSAGES = "messages"
 ATTR_PIPELINE = "pipeline"
 ATTR_SPREAD = "spread"
@@ -50,8 +57,8 @@ ATTR_TIMEOUT = "timeout"
 ATTR_LIMIT = "limit"
 ATTR_RAISE_ON_ERROR = "raise_on_error"
 
-SERIAL_RE = re.compile(r"^[0-9a-f]{12}$")
 MAX_ERRORS_SHOWN = 5
+RESPONSE_CHUNK = 250
 
 
 def _anything(value: Any) -> Any:
@@ -61,8 +68,7 @@ def _anything(value: Any) -> Any:
 
 RUN_SCHEMA = vol.Schema(
     {
-        vol.Optional(ATTR_DEVICE_ID): vol.All(cv.ensure_list, [cv.string]),
-        vol.Optional(ATTR_SERIALS): vol.All(cv.ensure_list, [cv.string]),
+        **TARGET_SCHEMA_FIELDS,
         vol.Optional(ATTR_MESSAGES): _anything,
         vol.Optional(ATTR_PIPELINE): _anything,
         vol.Optional(ATTR_SPREAD, default=0.0): vol.All(
@@ -76,6 +82,21 @@ RUN_SCHEMA = vol.Schema(
     }
 )
 DISCOVER_SCHEMA = vol.Schema({})
+
+
+def call_data(data: Any) -> dict[str, Any]:
+    """The schema Home Assistant applies before the action runs: call data is a mapping.
+
+    Registered as the actions' schema so that a REST body such as ``[1, 2]`` is refused with
+    this integration's words (HTTP 400) instead of failing inside Home Assistant (HTTP 500).
+    The fields themselves are checked in the action, where errors can name them.
+    """
+    if not isinstance(data, Mapping):
+        raise invalid("call_data_not_mapping", value=show(data))
+    return dict(data)
+
+
+CALL_DATA_SCHEMA = vol.Schema(call_data)
 
 
 def validate(schema: vol.Schema, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -93,38 +114,14 @@ def validate(schema: vol.Schema, data: Mapping[str, Any]) -> dict[str, Any]:
                 value = value[part]
             else:
                 value = None
+        reason = str(getattr(err, "msg", err))
+        if reason == "extra keys not allowed" and isinstance(schema.schema, Mapping):
+            known = [str(key) for key in schema.schema]
+            reason = f"not a field of this action{did_you_mean(field, known)}"
         raise invalid(
-            "invalid_action_data",
-            field=field,
-            value=show(value),
-            reason=str(getattr(err, "msg", err)),
+            "invalid_action_data", field=field, value=show(value), reason=reason
         ) from None
     return result
-
-
-def normalise_serial(text: str) -> str:
-    """Accept "D0:73:D5:00:00:01" as well as "d073d5000001"."""
-    serial = text.strip().lower().replace(":", "").replace("-", "")
-    if not SERIAL_RE.match(serial):
-        raise invalid("invalid_serial", value=show(text))
-    return serial
-
-
-@callback
-def resolve_serials(hass: HomeAssistant, data: Mapping[str, Any]) -> list[str]:
-    """The call's devices and serials as one ordered list; unknown devices are refused."""
-    registry = dr.async_get(hass)
-    serials: list[str] = []
-    for device_id in data.get(ATTR_DEVICE_ID, []):
-        device = registry.async_get(device_id)
-        ours = [ident for domain, ident in device.identifiers if domain == DOMAIN] if device else []
-        if not ours:
-            raise invalid("unknown_device", value=show(device_id))
-        serials.extend(ours)
-    serials.extend(normalise_serial(text) for text in data.get(ATTR_SERIALS, []))
-    if not serials:
-        raise invalid("no_target")
-    return list(dict.fromkeys(serials))
 
 
 @callback
@@ -195,39 +192,81 @@ def describe_error(error: BaseException) -> dict[str, Any]:
     return described
 
 
-def build_response(
+async def build_response(
     serials: list[str],
     results: list[Result],
     errors: list[BaseException],
     stats: dict[str, Any],
 ) -> dict[str, Any]:
-    """{"results": {serial: [...]}, "errors": {serial: [...]}, "stats": {...}}."""
+    """{"results": {serial: [...]}, "errors": {serial: [...]}, "stats": {...}}.
+
+    At most MAX_RESPONSE_REPLIES replies are returned; stats count them all and say how
+    many were left out, so the response stays a bounded size. Decoding thousands of replies
+    takes a while: the event loop gets a turn every RESPONSE_CHUNK replies.
+    """
     by_serial: dict[str, list[dict[str, Any]]] = {serial: [] for serial in serials}
-    for result in results:
+    for index, result in enumerate(results[:MAX_RESPONSE_REPLIES], start=1):
         by_serial.setdefault(str(result.pkt.serial), []).append(describe_packet(result.pkt))
+        if index % RESPONSE_CHUNK == 0:
+            await asyncio.sleep(0)
     errors_by_serial: dict[str, list[dict[str, Any]]] = {}
-    for error in errors:
+    for error in errors[:MAX_RESPONSE_REPLIES]:
         serial = getattr(error, "serial", None) or "unknown"
         errors_by_serial.setdefault(str(serial), []).append(describe_error(error))
+    left_out = max(0, len(results) - MAX_RESPONSE_REPLIES) + max(
+        0, len(errors) - MAX_RESPONSE_REPLIES
+    )
+    if left_out:
+        stats = {**stats, "left_out": left_out}
     return {"results": by_serial, "errors": errors_by_serial, "stats": stats}
 
 
-def raise_for_errors(errors: list[BaseException]) -> None:
-    """One HomeAssistantError naming the failing serials and why."""
-    lines = [f"{getattr(e, 'serial', None) or 'unknown'}: {_reason(e)}" for e in errors]
+def summarise_errors(errors: list[BaseException]) -> tuple[list[str], str]:
+    """The failing serials, each once, and "serial: reason, reason; ..." with each reason once."""
+    reasons: dict[str, dict[str, None]] = {}
+    for error in errors:
+        serial = str(getattr(error, "serial", None) or "unknown")
+        reasons.setdefault(serial, {})[_reason(error)] = None
+    lines = [f"{serial}: {', '.join(found)}" for serial, found in reasons.items()]
     shown = "; ".join(lines[:MAX_ERRORS_SHOWN])
     if len(lines) > MAX_ERRORS_SHOWN:
         shown += f"; and {len(lines) - MAX_ERRORS_SHOWN} more"
-    serials = sorted({str(getattr(e, "serial", None) or "unknown") for e in errors})
+    return list(reasons), shown
+
+
+def raise_for_errors(errors: list[BaseException], replies: int) -> None:
+    """One HomeAssistantError naming each failing serial once, and why.
+
+    When some replies did arrive, the message says how to get them: with the default
+    raise_on_error they are lost with the failed call.
+    """
+    serials, shown = summarise_errors(errors)
+    key = "device_error" if len(serials) == 1 else "device_errors"
+    if replies:
+        key += "_with_replies"
     raise HomeAssistantError(
         translation_domain=DOMAIN,
-        translation_key="device_errors",
+        translation_key=key,
         translation_placeholders={
-            "count": str(len(errors)),
-            "serials": ", ".join(serials),
+            "count": str(len(serials)),
             "errors": shown,
+            "replies": str(replies),
         },
     )
+
+
+def check_limits(messages: int, devices: int) -> None:
+    """Refuse, before anything is sent, a call bigger than a home needs (see const.py)."""
+    if messages > MAX_MESSAGES_PER_CALL:
+        raise invalid("too_many_messages", count=str(messages), limit=str(MAX_MESSAGES_PER_CALL))
+    if messages * devices > MAX_SENDS_PER_CALL:
+        raise invalid(
+            "too_many_sends",
+            messages=str(messages),
+            devices=str(devices),
+            count=str(messages * devices),
+            limit=str(MAX_SENDS_PER_CALL),
+        )
 
 
 async def async_run(call: ServiceCall) -> ServiceResponse:
@@ -242,7 +281,9 @@ async def async_run(call: ServiceCall) -> ServiceResponse:
             short_circuit_on_error=data[ATTR_SHORT_CIRCUIT],
             synchronized=data[ATTR_SYNCHRONIZED],
         ),
+        max_messages=MAX_MESSAGES_PER_CALL,
     )
+    check_limits(built.count, len(serials))
     hub = loaded_hub(call.hass)
     results, errors, elapsed = await hub.async_run(
         built.script, serials, message_timeout=data.get(ATTR_TIMEOUT), limit=data.get(ATTR_LIMIT)
@@ -250,7 +291,7 @@ async def async_run(call: ServiceCall) -> ServiceResponse:
     if any(isinstance(error, SessionClosed) for error in errors):
         raise HomeAssistantError(translation_domain=DOMAIN, translation_key="session_closed")
     if errors and data[ATTR_RAISE_ON_ERROR]:
-        raise_for_errors(errors)
+        raise_for_errors(errors, len(results))
     if not call.return_response:
         return None
     stats = {
@@ -260,7 +301,7 @@ async def async_run(call: ServiceCall) -> ServiceResponse:
         "errors": len(errors),
         "seconds": round(elapsed, 3),
     }
-    return build_response(serials, results, errors, stats)
+    return await build_response(serials, results, errors, stats)
 
 
 def describe_devices(devices: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
@@ -281,8 +322,25 @@ def describe_devices(devices: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]
     }
 
 
+async def require_admin(call: ServiceCall) -> None:
+    """Refuse a non-administrator: the action changes the configuration.
+
+    The check of Home Assistant's admin service helper, which cannot register an action
+    that returns a response. Calls without a user (automations, scripts) are the system's.
+    """
+    user_id = call.context.user_id
+    if user_id is None:
+        return
+    user = await call.hass.auth.async_get_user(user_id)
+    if user is None:
+        raise UnknownUser(context=call.context, user_id=user_id, permission=POLICY_CONTROL)
+    if not user.is_admin:
+        raise Unauthorized(context=call.context, user_id=user_id, permission=POLICY_CONTROL)
+
+
 async def async_discover(call: ServiceCall) -> ServiceResponse:
-    """Scan now; new devices join the registry at once."""
+    """Scan now; new devices join the registry and the config entry at once (admins only)."""
+    await require_admin(call)
     validate(DISCOVER_SCHEMA, call.data)
     hub = loaded_hub(call.hass)
     try:
@@ -306,8 +364,16 @@ async def async_discover(call: ServiceCall) -> ServiceResponse:
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register both actions; they raise a clear error while no entry is loaded."""
     hass.services.async_register(
-        DOMAIN, SERVICE_RUN, async_run, supports_response=SupportsResponse.OPTIONAL
+        DOMAIN,
+        SERVICE_RUN,
+        async_run,
+        schema=CALL_DATA_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
     )
     hass.services.async_register(
-        DOMAIN, SERVICE_DISCOVER, async_discover, supports_response=SupportsResponse.OPTIONAL
+        DOMAIN,
+        SERVICE_DISCOVER,
+        async_discover,
+        schema=CALL_DATA_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
     )

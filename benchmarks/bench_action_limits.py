@@ -1,0 +1,188 @@
+"""The largest `lifx_script.run` call the limits allow, against a real `hass`: what it costs.
+
+Starts `hass` (tests/support/hass_process.py, Home Assistant's venv `.venv`) and an emulated
+fleet on 127.0.0.1, sets the integration up through the REST config flow, then for each call
+shape: polls `GET /api/` every 10 ms from another thread while the call runs (the longest
+answer is the longest the event loop was blocked, plus HTTP), and reads the `hass` process's
+resident memory (VmRSS) before and after and its peak (VmHWM). Then one call just over the
+limits, which must be refused at once. Prints figures; asserts nothing about speed.
+
+    .venv/bin/python benchmarks/bench_action_limits.py            # 250 devices, ~2 min
+    .venv/bin/python benchmarks/bench_action_limits.py --devices 50
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from custom_components.lifx_script.const import (  # noqa: E402
+    MAX_MESSAGES_PER_CALL,
+    MAX_SENDS_PER_CALL,
+    MAX_SERIALS_PER_CALL,
+)
+from tests.support.fleet import Fleet  # noqa: E402
+from tests.support.hass_process import (  # noqa: E402
+    DOMAIN,
+    HassClient,
+    HassProcess,
+    fleet_broadcast_addresses,
+    free_port,
+    seed_storage,
+)
+
+STUB_FRONTEND = REPO_ROOT / "tests" / "e2e" / "stub_frontend"
+
+
+def memory_kib(pid: int) -> dict[str, int]:
+    """VmRSS and VmHWM of a process, in KiB."""
+    values: dict[str, int] = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            values[key] = int(rest.split()[0])
+    return values
+
+
+def post(client: HassClient, path: str, payload: Any) -> tuple[int, bytes]:
+    request = urllib.request.Request(
+        client.base_url + path,
+        data=json.dumps(payload).encode(),
+        headers={"Authorization": f"Bearer {client.token}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=300) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+def longest_api_answer(
+    client: HassClient, stop: threading.Event, out: list[tuple[float, float]]
+) -> None:
+    """GET /api/ every 10 ms until stopped: (answer time, when asked), in seconds."""
+    request = urllib.request.Request(
+        client.base_url + "/api/", headers={"Authorization": f"Bearer {client.token}"}
+    )
+    while not stop.is_set():
+        started = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=60) as response:
+            response.read()
+        out.append((time.perf_counter() - started, started))
+        time.sleep(0.01)
+
+
+def measure(client: HassClient, pid: int, name: str, data: dict[str, Any]) -> None:
+    """One call while /api/ is polled: wall time, replies, response size, memory, API latency."""
+    before = memory_kib(pid)
+    answers: list[tuple[float, float]] = []
+    stop = threading.Event()
+    poller = threading.Thread(target=longest_api_answer, args=(client, stop, answers))
+    poller.start()
+    time.sleep(0.3)  # a few idle answers first: the baseline
+    idle = max(answers)[0] if answers else 0.0
+    started = time.perf_counter()
+    status, body = post(client, f"/api/services/{DOMAIN}/run?return_response", data)
+    wall = time.perf_counter() - started
+    time.sleep(0.3)
+    stop.set()
+    poller.join()
+    after = memory_kib(pid)
+    stats = json.loads(body)["service_response"]["stats"] if status == 200 else body[:200]
+    print(f"\n{name}: HTTP {status} in {wall:.2f} s; stats {stats}")
+    print(f"  response body {len(body) / 1e6:.2f} MB")
+    print(
+        f"  hass RSS {before['VmRSS'] / 1024:.0f} -> {after['VmRSS'] / 1024:.0f} MiB "
+        f"(+{(after['VmRSS'] - before['VmRSS']) / 1024:.0f}), peak {after['VmHWM'] / 1024:.0f} MiB "
+        f"(+{(after['VmHWM'] - before['VmHWM']) / 1024:.0f} over the peak before)"
+    )
+    slow = sorted(answers, reverse=True)[:3]
+    shown = ", ".join(f"{took * 1000:.0f} ms asked at {at - started:+.2f} s" for took, at in slow)
+    print(f"  GET /api/ during the call ({len(answers)} answers; idle {idle * 1000:.0f} ms)")
+    print(f"    longest: {shown} (the call took {wall:.2f} s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--devices", type=int, default=MAX_SERIALS_PER_CALL)
+    parser.add_argument(
+        "--sends", type=int, default=MAX_SENDS_PER_CALL, help="messages x devices to measure"
+    )
+    args = parser.parse_args()
+    sends = min(args.sends, MAX_SENDS_PER_CALL)
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        Fleet(f"colorx{args.devices}", serial_prefix="d073e5") as fleet,
+    ):
+        config_dir = Path(tmp) / "config"
+        shutil.copytree(
+            REPO_ROOT / "config",
+            config_dir,
+            ignore=shutil.ignore_patterns(".storage", "*.db*", "*.log*", ".HA_VERSION", "deps"),
+        )
+        seed_storage(config_dir)
+        process = HassProcess(
+            config_dir, free_port(), log_path=config_dir / "hass.out", pythonpath=[STUB_FRONTEND]
+        )
+        process.start()
+        try:
+            print(f"hass ready after {process.wait_until_ready(300):.0f} s")
+            assert process.pid is not None
+            client = HassClient(process.base_url)
+            client.onboard("bench", "bench-password-123")
+            client.config_flow(
+                DOMAIN,
+                {
+                    "user": {
+                        "interface_broadcasts": False,
+                        "broadcast_addresses": fleet_broadcast_addresses(
+                            d.addr for d in fleet.devices
+                        ),
+                        "static_hosts": "",
+                    },
+                    "confirm": {},
+                },
+                timeout=300,
+            )
+            serials = fleet.serials
+            per_device = sends // len(serials)
+            measure(
+                client,
+                process.pid,
+                f"{len(serials)} devices x {per_device} GetColor",
+                {"serials": serials, "messages": ["GetColor"] * per_device},
+            )
+            few = serials[: max(1, sends // MAX_MESSAGES_PER_CALL)]
+            measure(
+                client,
+                process.pid,
+                f"{len(few)} devices x {min(sends, MAX_MESSAGES_PER_CALL)} GetColor",
+                {"serials": few, "messages": ["GetColor"] * min(sends, MAX_MESSAGES_PER_CALL)},
+            )
+            over = MAX_SENDS_PER_CALL // len(serials) + 1
+            measure(
+                client,
+                process.pid,
+                f"just over: {len(serials)} devices x {over} GetColor",
+                {"serials": serials, "messages": ["GetColor"] * over},
+            )
+            print(f"\nemulator received {fleet.received()} packets in all")
+        finally:
+            process.stop()
+
+
+if __name__ == "__main__":
+    main()
