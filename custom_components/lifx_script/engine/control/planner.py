@@ -230,7 +230,9 @@ def _frame_requests(chain: list[dict[str, Any]]) -> list[Message]:
         width = max(1, widths.pop())
         rows = max(1, 64 // width)
         return [
-            TileMessages.Get64(tile_index=first, length=len(chain), x=0, y=y, width=width)
+            TileMessages.Get64(
+                tile_index=first, length=len(chain), x=0, y=y, width=width, ack_required=False
+            )
             for y in range(0, heights.pop(), rows)
         ]
     out: list[Message] = []
@@ -238,7 +240,9 @@ def _frame_requests(chain: list[dict[str, Any]]) -> list[Message]:
         width = max(1, tile["width"])
         rows = max(1, 64 // width)
         out.extend(
-            TileMessages.Get64(tile_index=tile["index"], length=1, x=0, y=y, width=width)
+            TileMessages.Get64(
+                tile_index=tile["index"], length=1, x=0, y=y, width=width, ack_required=False
+            )
             for y in range(0, tile["height"], rows)
         )
     return out
@@ -309,7 +313,12 @@ class _Device:
         cached = self.gatherer.facts.get(self.serial)
         if cached is not None:
             return cached
-        replies = await self.send([DeviceMessages.GetVersion(), DeviceMessages.GetHostFirmware()])
+        replies = await self.send(
+            [
+                DeviceMessages.GetVersion(ack_required=False),
+                DeviceMessages.GetHostFirmware(ack_required=False),
+            ]
+        )
         version = next((p for p in replies if p | DeviceMessages.StateVersion), None)
         firmware = next((p for p in replies if p | DeviceMessages.StateHostFirmware), None)
         if version is None or firmware is None:
@@ -345,11 +354,11 @@ class _Device:
         one_state = light is True and ("color" in plans or len(colour_plans) >= 2)
         for plan in plans:
             if plan in ("power", "label", "color") and one_state:
-                wanted["state"] = LightMessages.GetColor()
+                wanted["state"] = LightMessages.GetColor(ack_required=False)
             elif plan == "power":
-                wanted["power"] = DeviceMessages.GetPower()
+                wanted["power"] = DeviceMessages.GetPower(ack_required=False)
             elif plan == "label":
-                wanted["label"] = DeviceMessages.GetLabel()
+                wanted["label"] = DeviceMessages.GetLabel(ack_required=False)
             elif plan == "color":
                 unsupported(plan)  # not a light
             elif plan in ("firmware", "version", "capability"):
@@ -359,39 +368,41 @@ class _Device:
                 if not facts.has(Cap.MULTIZONE):
                     unsupported(plan)
                 elif facts.has(Cap.EXTENDED_MULTIZONE):
-                    wanted["zones"] = MultiZoneMessages.GetExtendedColorZones()
+                    wanted["zones"] = MultiZoneMessages.GetExtendedColorZones(ack_required=False)
                 else:
-                    wanted["zones"] = MultiZoneMessages.GetColorZones(start_index=0, end_index=255)
+                    wanted["zones"] = MultiZoneMessages.GetColorZones(
+                        start_index=0, end_index=255, ack_required=False
+                    )
             elif plan == "chain" or (plan == "colors" and facts and facts.has(Cap.MATRIX)):
                 assert facts is not None
                 if facts.has(Cap.MATRIX):
-                    wanted["chain"] = TileMessages.GetDeviceChain()
+                    wanted["chain"] = TileMessages.GetDeviceChain(ack_required=False)
                 else:
                     unsupported(plan)
             elif plan == "colors":
                 if light:
-                    wanted["state"] = LightMessages.GetColor()
+                    wanted["state"] = LightMessages.GetColor(ack_required=False)
                 else:
                     unsupported(plan)
             elif plan == "hev":
                 assert facts is not None
                 if facts.has(Cap.HEV):
-                    wanted["hev"] = LightMessages.GetHevCycle()
-                    wanted["hev_result"] = LightMessages.GetLastHevCycleResult()
+                    wanted["hev"] = LightMessages.GetHevCycle(ack_required=False)
+                    wanted["hev_result"] = LightMessages.GetLastHevCycleResult(ack_required=False)
                 else:
                     unsupported(plan)
             elif plan == "infrared":
                 assert facts is not None
                 if facts.has(Cap.INFRARED):
-                    wanted["infrared"] = LightMessages.GetInfrared()
+                    wanted["infrared"] = LightMessages.GetInfrared(ack_required=False)
                 else:
                     unsupported(plan)
             elif plan == "wifi":
-                wanted["wifi"] = DeviceMessages.GetWifiInfo()
+                wanted["wifi"] = DeviceMessages.GetWifiInfo(ack_required=False)
             elif plan == "group":
-                wanted["group"] = DeviceMessages.GetGroup()
+                wanted["group"] = DeviceMessages.GetGroup(ack_required=False)
             elif plan == "location":
-                wanted["location"] = DeviceMessages.GetLocation()
+                wanted["location"] = DeviceMessages.GetLocation(ack_required=False)
 
         if "state" in wanted:
             wanted.pop("power", None)
@@ -434,7 +445,9 @@ class _Device:
         missing = _missing_tiles(chain, replies)
         if missing:  # a lost State64 of a multi-tile request: ask those tiles alone
             again = [
-                TileMessages.Get64(tile_index=i, length=1, x=0, y=y, width=max(1, t["width"]))
+                TileMessages.Get64(
+                    tile_index=i, length=1, x=0, y=y, width=max(1, t["width"]), ack_required=False
+                )
                 for i in missing
                 for t in chain
                 if t["index"] == i
