@@ -311,3 +311,6 @@ def async_setup_services(hass: HomeAssistant) -> None:
     hass.services.async_register(
         DOMAIN, SERVICE_DISCOVER, async_discover, supports_response=SupportsResponse.OPTIONAL
     )
+    from .control_actions import async_setup_control_actions  # here: it imports this module
+
+    async_setup_control_actions(hass)
