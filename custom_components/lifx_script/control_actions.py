@@ -216,7 +216,7 @@ async def async_query(call: ServiceCall) -> ServiceResponse:
     if errors and data[ATTR_RAISE_ON_ERROR]:
         raise_for_errors(errors)
     results = {serial: plan_values_jsonable(found[serial]) for serial in serials if serial in found}
-    return {
+    response: dict[str, Any] = {
         "results": results,
         "errors": _errors_by_serial(errors),
         "stats": {
@@ -226,6 +226,7 @@ async def async_query(call: ServiceCall) -> ServiceResponse:
             "seconds": round(elapsed, 3),
         },
     }
+    return response
 
 
 @callback
