@@ -408,3 +408,16 @@ def test_colour_strings() -> None:
     assert ColourParser.hsbk("kelvin:2700 brightness:40%") == PartialColour(None, 0, 0.4, 2700)
     assert ColourParser.hsbk("rgb:0,0,255").hue == 240
     assert ColourParser.hsbk("white") == PartialColour(saturation=0)
+
+
+async def test_plans_without_capabilities_send_one_message_each(control_fleet: Fleet) -> None:
+    fleet = control_fleet
+    target = hard_coded_target(fleet, message_timeout=3)
+    bulb = fleet.of_kind("color")[0].serial
+    fleet.reset()
+    gathered = await Gatherer(target).gather_per_serial(
+        ["firmware", "wifi", "group", "location", "power"], bulb
+    )
+    assert set(gathered[bulb]) == {"firmware", "wifi", "group", "location", "power"}
+    assert gathered[bulb]["firmware"]["version"].count(".") == 1
+    assert fleet.stats()["stats"][bulb]["by_type"] == {"14": 1, "16": 1, "51": 1, "48": 1, "20": 1}

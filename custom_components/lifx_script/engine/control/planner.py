@@ -336,7 +336,11 @@ class _Device:
     async def run(self) -> None:
         plans = self.plans
         facts: DeviceFacts | None = None
-        if any(plan in _NEEDS_DEVICE or plan in ("firmware", "version") for plan in plans):
+        if any(plan in _NEEDS_DEVICE for plan in plans) or (
+            # firmware and version alone go in the main batch, unless already known
+            self.serial in self.gatherer.facts
+            and any(plan in ("firmware", "version") for plan in plans)
+        ):
             facts = await self.facts()
             if facts is None:
                 return  # the error is reported; no plan of this device can be answered
@@ -361,6 +365,10 @@ class _Device:
                 wanted["label"] = DeviceMessages.GetLabel(ack_required=False)
             elif plan == "color":
                 unsupported(plan)  # not a light
+            elif plan == "firmware" and facts is None:
+                wanted["firmware"] = DeviceMessages.GetHostFirmware(ack_required=False)
+            elif plan == "version" and facts is None:
+                wanted["version"] = DeviceMessages.GetVersion(ack_required=False)
             elif plan in ("firmware", "version", "capability"):
                 pass  # from the facts
             elif plan == "zones" or (plan == "colors" and facts and facts.has(Cap.MULTIZONE)):
@@ -469,9 +477,19 @@ class _Device:
         by_type: dict[int, list[Message]],
     ) -> Any:
         if plan == "firmware":
-            return facts.firmware_dict() if facts else _NO_REPLY
+            if facts is not None:
+                return facts.firmware_dict()
+            pkt = first(DeviceMessages.StateHostFirmware)
+            if pkt is None:
+                return _NO_REPLY
+            major, minor = int(pkt.version_major), int(pkt.version_minor)
+            version = f"{major}.{minor}"
+            return {"version": version, "major": major, "minor": minor, "build": int(pkt.build)}
         if plan == "version":
-            return {"vendor": facts.vendor, "product": facts.product_id} if facts else _NO_REPLY
+            if facts is not None:
+                return {"vendor": facts.vendor, "product": facts.product_id}
+            pkt = first(DeviceMessages.StateVersion)
+            return {"vendor": int(pkt.vendor), "product": int(pkt.product)} if pkt else _NO_REPLY
         if plan == "capability":
             return facts.capability_dict() if facts else _NO_REPLY
         if plan == "power":
