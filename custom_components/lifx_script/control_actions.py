@@ -7,11 +7,13 @@ raises for them unless raise_on_error is off; query returns them in the response
 
 from __future__ import annotations
 
+import json
 import time
 import weakref
 from typing import Any
 
 import voluptuous as vol
+from homeassistant.components import persistent_notification
 from homeassistant.core import (
     HomeAssistant,
     ServiceCall,
@@ -55,6 +57,8 @@ ATTR_DURATION = "duration"
 ATTR_KEEP_BRIGHTNESS = "keep_brightness"
 ATTR_TRANSITION_COLOR = "transition_color"
 ATTR_PLANS = "plans"
+ATTR_NOTIFY = "notify"
+NOTIFY_VALUE_CHARS = 240
 
 # run's fields that are about its messages; every other one (the targets, timeout, limit,
 # raise_on_error) is shared with these actions, validators and all
@@ -89,6 +93,8 @@ QUERY_SCHEMA = vol.Schema(
         ),
         # a query reports device errors in its response unless asked to fail
         vol.Optional(ATTR_RAISE_ON_ERROR, default=False): cv.boolean,
+        # also (or instead of a response) show the results as a notification (the demo)
+        vol.Optional(ATTR_NOTIFY, default=False): cv.boolean,
     }
 )
 
@@ -205,6 +211,8 @@ async def async_transform(call: ServiceCall) -> ServiceResponse:
 async def async_query(call: ServiceCall) -> ServiceResponse:
     """Named facts per device (photons' gatherer plans), in human units, JSON-friendly."""
     data = validate(QUERY_SCHEMA, call.data)
+    if not call.return_response and not data[ATTR_NOTIFY]:
+        raise invalid("query_needs_response")
     serials = resolve_serials(call.hass, data)
     hub = loaded_hub(call.hass)
     timeout = data.get(ATTR_TIMEOUT) or hub.message_timeout
@@ -226,15 +234,37 @@ async def async_query(call: ServiceCall) -> ServiceResponse:
             "seconds": round(elapsed, 3),
         },
     }
-    return response
+    if data[ATTR_NOTIFY]:
+        persistent_notification.async_create(
+            call.hass,
+            notification_text(response),
+            title="LIFX Script query",
+            notification_id=f"{DOMAIN}_query",
+        )
+    return response if call.return_response else None
+
+
+def notification_text(response: dict[str, Any]) -> str:
+    """The query's results as short Markdown lines, each value cut to a readable length."""
+    lines: list[str] = []
+    for serial, values in response["results"].items():
+        lines.append(f"**{serial}**")
+        for plan, value in values.items():
+            text = value if isinstance(value, str) else json.dumps(value)
+            if len(text) > NOTIFY_VALUE_CHARS:
+                text = text[: NOTIFY_VALUE_CHARS - 1] + "…"
+            lines.append(f"- {plan}: `{text}`")
+    for serial, errors in response["errors"].items():
+        lines.append(f"**{serial}**: " + "; ".join(e["message"] for e in errors))
+    return "\n".join(lines) or "No device answered."
 
 
 @callback
 def async_setup_control_actions(hass: HomeAssistant) -> None:
-    """Register transform (optional response) and query (response only)."""
+    """Register both; query needs a response (or notify) to be of any use."""
     hass.services.async_register(
         DOMAIN, SERVICE_TRANSFORM, async_transform, supports_response=SupportsResponse.OPTIONAL
     )
     hass.services.async_register(
-        DOMAIN, SERVICE_QUERY, async_query, supports_response=SupportsResponse.ONLY
+        DOMAIN, SERVICE_QUERY, async_query, supports_response=SupportsResponse.OPTIONAL
     )

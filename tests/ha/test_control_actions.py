@@ -157,3 +157,23 @@ async def test_no_target_is_refused(hass: HomeAssistant, loaded_entry: MockConfi
     with pytest.raises(ServiceValidationError) as caught:
         await hass.services.async_call(DOMAIN, "query", {}, blocking=True, return_response=True)
     assert caught.value.translation_key == "no_target"
+
+
+async def test_query_without_a_response_needs_notify(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, fleet_reset: Fleet
+) -> None:
+    bulb = fleet_reset.of_kind("color")[0].serial
+    with pytest.raises(ServiceValidationError) as caught:
+        await hass.services.async_call(DOMAIN, "query", {"serials": [bulb]}, blocking=True)
+    assert caught.value.translation_key == "query_needs_response"
+    assert fleet_reset.received() == 0
+    answer = await hass.services.async_call(
+        DOMAIN,
+        "query",
+        {"serials": [bulb], "plans": ["label", "power"], "notify": True},
+        blocking=True,
+    )
+    assert answer is None
+    notifications = hass.data["persistent_notification"]
+    note = notifications[f"{DOMAIN}_query"]
+    assert bulb in note["message"] and fleet_reset.by_serial(bulb).label in note["message"]
