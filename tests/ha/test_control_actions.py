@@ -177,3 +177,34 @@ async def test_query_without_a_response_needs_notify(
     notifications = hass.data["persistent_notification"]
     note = notifications[f"{DOMAIN}_query"]
     assert bulb in note["message"] and fleet_reset.by_serial(bulb).label in note["message"]
+
+
+def test_dashboard_buttons_for_both_actions_are_valid_calls() -> None:
+    """The demo's transform and query buttons pass the actions' own validation."""
+    from pathlib import Path
+
+    import yaml
+
+    from custom_components.lifx_script.control_actions import QUERY_SCHEMA, TRANSFORM_SCHEMA
+    from custom_components.lifx_script.engine.control import TransformState
+
+    path = Path(__file__).resolve().parents[2] / "config" / "dashboards" / "lifx_script.yaml"
+    found: dict[str, dict[str, Any]] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            action = node.get("perform_action")
+            if action in ("lifx_script.transform", "lifx_script.query"):
+                found[action] = node["data"]
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(yaml.safe_load(path.read_text()))
+    assert set(found) == {"lifx_script.transform", "lifx_script.query"}
+    transform = TRANSFORM_SCHEMA(found["lifx_script.transform"])
+    state = {k: transform[k] for k in ("power", "color", "brightness", "duration")}
+    assert TransformState.parse(state).power == "on"
+    assert QUERY_SCHEMA(found["lifx_script.query"])["notify"] is True
