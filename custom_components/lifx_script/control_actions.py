@@ -68,11 +68,23 @@ TARGET_AND_LIMITS: dict[Any, Any] = {
 }
 
 _FRACTION = vol.All(vol.Coerce(float), vol.Range(min=0, max=1))
+POWER_CHOICES = ("on", "off", "toggle")
+
+
+def power_choice(value: Any) -> str:
+    """on, off or toggle; YAML's unquoted on/off arrive as booleans."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    text = cv.string(value).strip().lower()
+    if text not in POWER_CHOICES:
+        raise vol.Invalid("expected on, off or toggle")
+    return text
+
 
 TRANSFORM_SCHEMA = vol.Schema(
     {
         **TARGET_AND_LIMITS,
-        vol.Optional(ATTR_POWER): vol.All(cv.string, vol.Lower, vol.In(["on", "off", "toggle"])),
+        vol.Optional(ATTR_POWER): power_choice,
         vol.Optional(ATTR_COLOR): cv.string,
         vol.Optional(ATTR_HUE): vol.All(vol.Coerce(float), vol.Range(min=0, max=360)),
         vol.Optional(ATTR_SATURATION): _FRACTION,

@@ -93,7 +93,7 @@ async def test_transform_turns_on_at_a_new_colour_and_reports_it(
 ) -> None:
     fleet = fleet_reset
     bulb = fleet.of_kind("color")[2].serial
-    await call(hass, "transform", serials=[bulb], power="off")
+    await call(hass, "transform", serials=[bulb], power=False)  # YAML's unquoted off
     assert fleet.state(bulb)["power_level"] == 0
     response = await call(
         hass, "transform", serials=[bulb], power="on", color="red saturation:0.5", brightness=0.4
