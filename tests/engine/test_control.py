@@ -26,13 +26,15 @@ from tests.engine.conftest import hard_coded_target
 from tests.support.fault_proxy import TO_CLIENT, FaultProxy
 from tests.support.fleet import Fleet
 
-# every kind the emulator offers; product:31 is a LIFX Z without extended multizone
+# every kind the emulator offers; product:31 is a LIFX Z without extended multizone, 117 a
+# LIFX Z with it from the start
 CONTROL_FLEET = (
     "colorx2",
     "multizone:16",
     "multizone:82",
     "multizone:164",
     "product:31",
+    "product:117",
     "beam:80",
     "tile:5",
     "candle",
@@ -77,6 +79,7 @@ UNSUPPORTED = {
     "color": {"zones", "chain", "hev", "infrared"},
     "multizone": {"chain", "hev", "infrared"},
     "product:31": {"chain", "hev", "infrared"},
+    "product:117": {"chain", "hev", "infrared"},
     "beam": {"chain", "hev", "infrared"},
     "tile": {"zones", "hev", "infrared"},
     "candle": {"zones", "hev", "infrared"},
@@ -98,7 +101,7 @@ async def test_every_plan_on_every_kind(control_fleet: Fleet) -> None:
         kind = kind_of(fleet, serial)
         assert complete, (kind, info)
         skipped = {plan for plan, value in info.items() if value is Skip}
-        assert skipped == UNSUPPORTED[kind.split(":")[0] if kind != "product:31" else kind], kind
+        assert skipped == (UNSUPPORTED.get(kind) or UNSUPPORTED[kind.split(":")[0]]), kind
         emulated = fleet.state(serial)
         assert info["label"] == emulated["label"]
         level = emulated["power_level"]
@@ -134,10 +137,12 @@ async def test_strips_read_every_zone_extended_or_legacy(control_fleet: Fleet) -
         assert all(close(ours, theirs) for ours, theirs in zip(zones, emulated, strict=True))
         assert info["colors"] == [zones]
         received = by_type[device.serial]["by_type"]
-        if device.product_id == 31:  # no extended multizone: the legacy request, once
-            assert received.get("502") == 1 and "511" not in received
-        else:
-            assert received.get("511") == 1 and "502" not in received
+        if device.product_id == 31:  # no extended multizone ever: legacy, no firmware read
+            assert received == {"32": 1, "502": 1}
+        elif device.product_id == 117:  # extended from the start: no firmware read
+            assert received == {"32": 1, "511": 1}
+        else:  # LIFX Z and Beam gained it in firmware 2.77: read the firmware, then extended
+            assert received == {"32": 1, "14": 1, "511": 1}
     assert {16, 80, 82, 164} <= counts
 
 
@@ -173,8 +178,8 @@ async def test_unsupported_plans_send_nothing_and_facts_are_remembered(
     fleet.reset()
     first = await gatherer.gather_per_serial(["zones", "chain", "hev", "infrared"], bulb)
     assert first[bulb] == dict.fromkeys(["zones", "chain", "hev", "infrared"], Skip)
-    # only the product and firmware were asked for ...
-    assert fleet.stats()["stats"][bulb]["by_type"] == {"32": 1, "14": 1}
+    # only the product was asked for ...
+    assert fleet.stats()["stats"][bulb]["by_type"] == {"32": 1}
     fleet.reset()
     again = await gatherer.gather_per_serial(["zones", "hev"], bulb)
     # ... and the second time nothing at all

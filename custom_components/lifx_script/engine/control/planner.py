@@ -83,6 +83,8 @@ ALIASES = {
 SUMMARY_PLANS = ("label", "power", "color", "capability")
 # plans that need the product and firmware before anything else is sent
 _NEEDS_DEVICE = frozenset({"color", "zones", "chain", "colors", "capability", "hev", "infrared"})
+# ... and the ones that also need the firmware read with it (zones only for some strips)
+_NEEDS_FIRMWARE = frozenset({"capability", "firmware"})
 
 
 def make_plans(plans: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -109,22 +111,36 @@ def make_plans(plans: str | Iterable[str] | None) -> tuple[str, ...]:
 
 @dataclass(frozen=True, slots=True)
 class DeviceFacts:
-    """What a device is: product, firmware and what those allow."""
+    """What a device is: its product and (once read) firmware, and what those allow.
+
+    Without the firmware, ``caps`` and ``kelvin`` are the product's own (no upgrades): enough
+    for every decision except which zone message a LIFX Z or Beam of old firmware takes.
+    """
 
     vendor: int
     product_id: int
-    firmware: tuple[int, int]
-    firmware_build: int
+    firmware: tuple[int, int] | None
+    firmware_build: int | None
     caps: Cap
     kelvin: Kelvin
 
     @classmethod
-    def read(cls, version: Message, firmware: Message) -> DeviceFacts:
-        major, minor = int(firmware.version_major), int(firmware.version_minor)
+    def read(cls, version: Message, firmware: Message | None) -> DeviceFacts:
         product_id = int(version.product)
+        if firmware is None:
+            caps, kelvin = capabilities(product_id)
+            return cls(int(version.vendor), product_id, None, None, caps, kelvin)
+        major, minor = int(firmware.version_major), int(firmware.version_minor)
         caps, kelvin = capabilities(product_id, f"{major}.{minor}")
         return cls(
             int(version.vendor), product_id, (major, minor), int(firmware.build), caps, kelvin
+        )
+
+    def with_firmware(self, firmware: Message) -> DeviceFacts:
+        major, minor = int(firmware.version_major), int(firmware.version_minor)
+        caps, kelvin = capabilities(self.product_id, f"{major}.{minor}")
+        return DeviceFacts(
+            self.vendor, self.product_id, (major, minor), int(firmware.build), caps, kelvin
         )
 
     @property
@@ -139,7 +155,16 @@ class DeviceFacts:
     def has(self, cap: Cap) -> bool:
         return cap in self.caps
 
+    @property
+    def zones_depend_on_firmware(self) -> bool:
+        """A strip that gained extended multizone in a firmware upgrade (LIFX Z, Beam)."""
+        product = PRODUCTS.get(self.product_id) if self.vendor == 1 else None
+        if product is None or Cap.EXTENDED_MULTIZONE in product.caps:
+            return False
+        return any(Cap.EXTENDED_MULTIZONE in added for _, _, added, _ in product.upgrades)
+
     def firmware_dict(self) -> dict[str, Any]:
+        assert self.firmware is not None
         major, minor = self.firmware
         return {
             "version": f"{major}.{minor}",
@@ -162,7 +187,7 @@ class DeviceFacts:
             "min_kelvin": self.kelvin[0] if self.kelvin else None,
             "max_kelvin": self.kelvin[1] if self.kelvin else None,
             "zones": zones,
-            "firmware": f"{self.firmware[0]}.{self.firmware[1]}",
+            "firmware": f"{self.firmware[0]}.{self.firmware[1]}" if self.firmware else None,
         }
 
 
@@ -309,21 +334,27 @@ class _Device:
             self.report(error)
         return [result.pkt for result in results]
 
-    async def facts(self) -> DeviceFacts | None:
+    async def facts(self, need_firmware: bool) -> DeviceFacts | None:
+        """The product (and the firmware when it matters), from the cache or the device."""
         cached = self.gatherer.facts.get(self.serial)
-        if cached is not None:
+        if cached is not None and (cached.firmware is not None or not need_firmware):
             return cached
-        replies = await self.send(
-            [
-                DeviceMessages.GetVersion(ack_required=False),
-                DeviceMessages.GetHostFirmware(ack_required=False),
-            ]
-        )
+        ask: list[Message] = []
+        if cached is None:
+            ask.append(DeviceMessages.GetVersion(ack_required=False))
+        if need_firmware:
+            ask.append(DeviceMessages.GetHostFirmware(ack_required=False))
+        replies = await self.send(ask)
         version = next((p for p in replies if p | DeviceMessages.StateVersion), None)
         firmware = next((p for p in replies if p | DeviceMessages.StateHostFirmware), None)
-        if version is None or firmware is None:
+        if (cached is None and version is None) or (need_firmware and firmware is None):
             return None
-        facts = DeviceFacts.read(version, firmware)
+        if cached is None:
+            assert version is not None
+            facts = DeviceFacts.read(version, firmware)
+        else:
+            assert firmware is not None
+            facts = cached.with_firmware(firmware)
         self.gatherer.facts[self.serial] = facts
         return facts
 
@@ -341,9 +372,17 @@ class _Device:
             self.serial in self.gatherer.facts
             and any(plan in ("firmware", "version") for plan in plans)
         ):
-            facts = await self.facts()
+            facts = await self.facts(any(plan in _NEEDS_FIRMWARE for plan in plans))
             if facts is None:
                 return  # the error is reported; no plan of this device can be answered
+            if (
+                facts.firmware is None
+                and facts.zones_depend_on_firmware
+                and any(plan in ("zones", "colors") for plan in plans)
+            ):
+                facts = await self.facts(True)  # a LIFX Z or Beam: which zone message?
+                if facts is None:
+                    return
         assert facts is not None or not any(plan in _NEEDS_DEVICE for plan in plans)
 
         wanted: dict[str, Message] = {}
