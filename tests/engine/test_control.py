@@ -426,3 +426,60 @@ async def test_plans_without_capabilities_send_one_message_each(control_fleet: F
     assert set(gathered[bulb]) == {"firmware", "wifi", "group", "location", "power"}
     assert gathered[bulb]["firmware"]["version"].count(".") == 1
     assert fleet.stats()["stats"][bulb]["by_type"] == {"14": 1, "16": 1, "51": 1, "48": 1, "20": 1}
+
+
+class HostileTile(asyncio.DatagramProtocol):
+    """A "tile" on loopback that claims sixteen 255x255 tiles (and never sends a frame)."""
+
+    def __init__(self, serial: str) -> None:
+        self.serial = serial
+        self.transport: asyncio.DatagramTransport | None = None
+        self.received: list[int] = []
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.DatagramTransport)
+        self.transport = transport
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        from custom_components.lifx_script.engine import Messages, TileMessages, serial_to_target
+
+        request = Messages.unpack(data)
+        self.received.append(request.pkt_type)
+        target = serial_to_target(self.serial)
+        reply: Any = None
+        if request | DeviceMessages.GetVersion:
+            reply = DeviceMessages.StateVersion(vendor=1, product=55)
+        elif request | TileMessages.GetDeviceChain:
+            tile = {"width": 255, "height": 255}
+            reply = TileMessages.StateDeviceChain(tile_devices=[tile] * 16, tile_devices_count=16)
+        if reply is not None and self.transport is not None:
+            packed = reply.pack_for(target, request.source, request.sequence)
+            self.transport.sendto(
+                packed + b"\xff" * 3 if request | TileMessages.Get64 else packed, addr
+            )
+
+
+async def test_a_device_that_lies_about_its_chain_gets_no_flood_of_requests() -> None:
+    loop = asyncio.get_running_loop()
+    serial = "d073d5f00001"
+    transport, device = await loop.create_datagram_endpoint(
+        lambda: HostileTile(serial), local_addr=("127.0.0.1", 0)
+    )
+    try:
+        port = transport.get_extra_info("sockname")[1]
+        target = LanTarget(
+            broadcast=[("127.0.0.1", 9)],
+            hard_coded={serial: ("127.0.0.1", port)},
+            message_timeout=0.5,
+        )
+        errors: list[BaseException] = []
+        gathered = await Gatherer(target).gather_all(
+            ["chain", "colors"], serial, error_catcher=errors
+        )
+        complete, info = gathered[serial]
+        assert not complete and len(info["chain"]) == 16
+        assert "colors" not in info
+        assert [str(e) for e in errors] == ["implausible size of tile(s) " + str(list(range(16)))]
+        assert 707 not in device.received  # not one Get64
+    finally:
+        transport.close()

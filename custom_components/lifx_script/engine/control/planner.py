@@ -29,7 +29,8 @@ from ..errors import InvalidScript, ScriptError
 from ..script import FromGenerator, LanTarget, Sender
 from .capabilities import PRODUCTS, Cap, Kelvin, capabilities
 
-ZERO_SERIAL = "000000000000"
+# the largest tile frame believed (a 16x8 Ceiling has 128 zones)
+MAX_TILE_ZONES = 1024
 
 
 class _Skip:
@@ -487,6 +488,10 @@ class _Device:
                 self.emit(self.serial, plan, answers[plan])
 
     async def tile_frames(self, chain: list[dict[str, Any]]) -> list[list[dict[str, Any]]] | None:
+        odd = [t["index"] for t in chain if not 0 < t["width"] * t["height"] <= MAX_TILE_ZONES]
+        if odd:  # the chain came from the network: no flood of Get64s for a nonsense size
+            self.fail("colors", IncompleteReply(f"implausible size of tile(s) {odd}"))
+            return None
         replies = await self.send(_frame_requests(chain)) if chain else []
         replies = [p for p in replies if p | TileMessages.State64]
         missing = _missing_tiles(chain, replies)
