@@ -84,7 +84,7 @@ class Ours:
         )
         for error in errors:
             result.error(error)
-        result.answered = len(found)
+        result.answered = sum(1 for _, info in found.values() if info)
         result.complete = sum(1 for complete, _ in found.values() if complete)
 
     async def close(self) -> None:

@@ -153,7 +153,7 @@ async def _gather(
     errors: list[BaseException],
 ) -> dict[str, dict[str, Any]]:
     try:
-        return await gatherer_for(hub).gather_per_serial(
+        gathered = await gatherer_for(hub).gather_all(
             plans,
             serials,
             sender=hub.sender,
@@ -166,6 +166,8 @@ async def _gather(
         raise HomeAssistantError(
             translation_domain=DOMAIN, translation_key="session_closed"
         ) from err
+    # a device that answered nothing is in the errors only
+    return {serial: info for serial, (_, info) in gathered.items() if info}
 
 
 async def async_transform(call: ServiceCall) -> ServiceResponse:

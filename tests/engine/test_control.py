@@ -176,14 +176,14 @@ async def test_unsupported_plans_send_nothing_and_facts_are_remembered(
     bulb = fleet.of_kind("color")[0].serial
     gatherer = Gatherer(target)
     fleet.reset()
-    first = await gatherer.gather_per_serial(["zones", "chain", "hev", "infrared"], bulb)
-    assert first[bulb] == dict.fromkeys(["zones", "chain", "hev", "infrared"], Skip)
+    first = await gatherer.gather_all(["zones", "chain", "hev", "infrared"], bulb)
+    assert first[bulb] == (True, dict.fromkeys(["zones", "chain", "hev", "infrared"], Skip))
     # only the product was asked for ...
     assert fleet.stats()["stats"][bulb]["by_type"] == {"32": 1}
     fleet.reset()
-    again = await gatherer.gather_per_serial(["zones", "hev"], bulb)
+    seen = [item async for item in gatherer.gather_per_serial(["zones", "hev"], bulb)]
     # ... and the second time nothing at all
-    assert again[bulb] == {"zones": Skip, "hev": Skip}
+    assert seen == [(bulb, True, {"zones": Skip, "hev": Skip})]
     assert fleet.received(bulb) == 0
 
 
@@ -220,7 +220,7 @@ async def test_a_silent_device_fails_only_itself(control_fleet: Fleet) -> None:
         gathered = await Gatherer(target).gather_all(
             [*SUMMARY_PLANS, "zones"], serials, error_catcher=errors
         )
-        assert silent not in gathered
+        assert gathered[silent] == (False, {})
         assert errors and {getattr(e, "serial", None) for e in errors} == {silent}
         for device in bulbs[1:]:
             assert gathered[device.serial][0], device.kind
@@ -303,7 +303,7 @@ async def test_turning_on_never_shows_the_old_colour(control_fleet: Fleet) -> No
     await asyncio.sleep(0.3)
     # read back through the protocol: the emulator settles a fade when a packet arrives
     target = hard_coded_target(control_fleet)
-    final = (await Gatherer(target).gather_per_serial(["power", "color"], serial))[serial]
+    final = (await Gatherer(target).gather_all(["power", "color"], serial))[serial][1]
     assert final["power"]["on"]
     assert final["color"]["hue"] == 0 and final["color"]["saturation"] == 1
     # no brightness asked: it comes back at the brightness it had
@@ -420,9 +420,12 @@ async def test_plans_without_capabilities_send_one_message_each(control_fleet: F
     target = hard_coded_target(fleet, message_timeout=3)
     bulb = fleet.of_kind("color")[0].serial
     fleet.reset()
-    gathered = await Gatherer(target).gather_per_serial(
-        ["firmware", "wifi", "group", "location", "power"], bulb
-    )
+    gathered = {
+        serial: info
+        async for serial, _, info in Gatherer(target).gather_per_serial(
+            ["firmware", "wifi", "group", "location", "power"], bulb
+        )
+    }
     assert set(gathered[bulb]) == {"firmware", "wifi", "group", "location", "power"}
     assert gathered[bulb]["firmware"]["version"].count(".") == 1
     assert fleet.stats()["stats"][bulb]["by_type"] == {"14": 1, "16": 1, "51": 1, "48": 1, "20": 1}

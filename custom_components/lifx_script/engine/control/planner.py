@@ -639,7 +639,7 @@ class Gatherer:
         else:
             self.facts.pop(serial, None)
 
-    async def gather(
+    def gather(
         self,
         plans: str | Iterable[str] | None,
         reference: Any = None,
@@ -649,21 +649,88 @@ class Gatherer:
         """(serial, plan, value) as each device's plans complete; Skip where unsupported.
 
         Errors are per device: with an error_catcher they go there and the rest goes on;
-        without one they are raised together after every device has finished.
+        without one they are raised together after every device has finished. Bad plans
+        or options raise InvalidScript here, before anything is sent.
         """
         names = make_plans(plans)
+        self._check(options)
+        return self._values(self._stream(names, reference, sender, options))
+
+    def gather_per_serial(
+        self,
+        plans: str | Iterable[str] | None,
+        reference: Any = None,
+        sender: Sender | None = None,
+        **options: Any,
+    ) -> AsyncIterator[tuple[str, bool, dict[str, Any]]]:
+        """(serial, every plan answered, {plan: value}) as each device finishes."""
+        names = make_plans(plans)
+        self._check(options)
+        return self._per_serial(names, self._stream(names, reference, sender, options))
+
+    async def gather_all(
+        self,
+        plans: str | Iterable[str] | None,
+        reference: Any = None,
+        sender: Sender | None = None,
+        **options: Any,
+    ) -> dict[str, tuple[bool, dict[str, Any]]]:
+        """photons' shape: {serial: (every plan answered, {plan: value})} for every device."""
+        return {
+            serial: (complete, info)
+            async for serial, complete, info in self.gather_per_serial(
+                plans, reference, sender, **options
+            )
+        }
+
+    @staticmethod
+    def _check(options: Mapping[str, Any]) -> None:
         if options.get("broadcast") not in (None, False):
             raise InvalidScript("gathering is per device: the broadcast option is not supported")
+
+    @staticmethod
+    async def _values(
+        stream: AsyncIterator[tuple[str, str, Any]],
+    ) -> AsyncIterator[tuple[str, str, Any]]:
+        async for serial, plan, value in stream:
+            if plan is not _DEVICE_DONE:
+                yield serial, plan, value
+
+    @staticmethod
+    async def _per_serial(
+        names: tuple[str, ...], stream: AsyncIterator[tuple[str, str, Any]]
+    ) -> AsyncIterator[tuple[str, bool, dict[str, Any]]]:
+        found: dict[str, dict[str, Any]] = {}
+        async for serial, plan, value in stream:
+            info = found.setdefault(serial, {})
+            if plan is _DEVICE_DONE:
+                yield serial, all(name in info for name in names), info
+            else:
+                info[plan] = value
+
+    async def _stream(
+        self,
+        names: tuple[str, ...],
+        reference: Any,
+        sender: Sender | None,
+        options: dict[str, Any],
+    ) -> AsyncIterator[tuple[str, str, Any]]:
+        """Every (serial, plan, value), and (serial, _DEVICE_DONE, None) when a device ends."""
         queue: asyncio.Queue[tuple[str, str, Any] | None] = asyncio.Queue()
 
         def emit(serial: str, plan: str, value: Any) -> None:
             queue.put_nowait((serial, plan, value))
 
+        async def one(device: _Device) -> None:
+            try:
+                await device.run()
+            finally:
+                emit(device.serial, _DEVICE_DONE, None)
+
         async def gen(serials: Any, run_sender: Sender, **kwargs: Any) -> AsyncGenerator[Any, Any]:
             async with asyncio.TaskGroup() as group:
                 for serial in serials or []:
-                    device = _Device(self, serial, names, run_sender, kwargs, emit)
-                    group.create_task(device.run())
+                    group.create_task(one(_Device(self, serial, names, run_sender, kwargs, emit)))
             return
             yield  # an async generator that sends nothing itself
 
@@ -690,32 +757,8 @@ class Gatherer:
         if error is not None:
             raise error
 
-    async def gather_per_serial(
-        self,
-        plans: str | Iterable[str] | None,
-        reference: Any = None,
-        sender: Sender | None = None,
-        **options: Any,
-    ) -> dict[str, dict[str, Any]]:
-        """{serial: {plan: value}} for every device that answered anything."""
-        out: dict[str, dict[str, Any]] = {}
-        async for serial, plan, value in self.gather(plans, reference, sender, **options):
-            out.setdefault(serial, {})[plan] = value
-        return out
 
-    async def gather_all(
-        self,
-        plans: str | Iterable[str] | None,
-        reference: Any = None,
-        sender: Sender | None = None,
-        **options: Any,
-    ) -> dict[str, tuple[bool, dict[str, Any]]]:
-        """photons' shape: {serial: (every plan answered, {plan: value})}."""
-        names = make_plans(plans)
-        found = await self.gather_per_serial(names, reference, sender, **options)
-        return {
-            serial: (all(name in info for name in names), info) for serial, info in found.items()
-        }
+_DEVICE_DONE: Any = object()  # in place of a plan name: this device is done
 
 
 def plan_values_jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
