@@ -26,9 +26,13 @@ async def call(hass: HomeAssistant, action: str, **data: Any) -> dict[str, Any]:
 
 
 def device_id(hass: HomeAssistant, serial: str) -> str:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, serial)})
-    assert device is not None
-    return device.id
+    """By the entry's devices: async_get_device raises from tests on Home Assistant 2026.10."""
+    registry = dr.async_get(hass)
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+            if (DOMAIN, serial) in device.identifiers:
+                return device.id
+    raise AssertionError(f"no device for {serial}")
 
 
 async def test_query_summary_and_every_plan(
