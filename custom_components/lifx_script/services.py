@@ -66,9 +66,16 @@ def _anything(value: Any) -> Any:
     return value
 
 
+# The fields every action of this domain shares: where to send, how long, how many at once.
+TARGET_AND_LIMIT_FIELDS: dict[Any, Any] = {
+    **TARGET_SCHEMA_FIELDS,
+    vol.Optional(ATTR_TIMEOUT): vol.All(vol.Coerce(float), vol.Range(min=0.05, max=3600)),
+    vol.Optional(ATTR_LIMIT): vol.All(vol.Coerce(int), vol.Range(min=1, max=10000)),
+}
+
 RUN_SCHEMA = vol.Schema(
     {
-        **TARGET_SCHEMA_FIELDS,
+        **TARGET_AND_LIMIT_FIELDS,
         vol.Optional(ATTR_MESSAGES): _anything,
         vol.Optional(ATTR_PIPELINE): _anything,
         vol.Optional(ATTR_SPREAD, default=0.0): vol.All(
@@ -76,8 +83,6 @@ RUN_SCHEMA = vol.Schema(
         ),
         vol.Optional(ATTR_SYNCHRONIZED, default=False): cv.boolean,
         vol.Optional(ATTR_SHORT_CIRCUIT, default=False): cv.boolean,
-        vol.Optional(ATTR_TIMEOUT): vol.All(vol.Coerce(float), vol.Range(min=0.05, max=3600)),
-        vol.Optional(ATTR_LIMIT): vol.All(vol.Coerce(int), vol.Range(min=1, max=10000)),
         vol.Optional(ATTR_RAISE_ON_ERROR, default=True): cv.boolean,
     }
 )
@@ -377,3 +382,6 @@ def async_setup_services(hass: HomeAssistant) -> None:
         schema=CALL_DATA_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
+    from .control_actions import async_setup_control_actions  # here: it imports this module
+
+    async_setup_control_actions(hass)

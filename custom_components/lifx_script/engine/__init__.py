@@ -133,3 +133,14 @@ __all__ = [
     "target_to_serial",
     "unpack_header",
 ]
+
+# Layer 4 (above script): transform, power toggle and the gatherer (photons_control's names)
+from .control import (
+    ColourParser,
+    Gatherer,
+    PowerToggle,
+    Skip,
+    Transformer,
+)
+
+__all__ += ["ColourParser", "Gatherer", "PowerToggle", "Skip", "Transformer"]
