@@ -162,4 +162,220 @@ async def test_a_device_behind_a_shared_port_still_answers() -> None:
     assert stats["replies_from_wrong_address"] == 0
 
 
-__all__ = ["INVENTED", "ZERO", "DiscoveryMessages"]
+# -- discovery a forger cannot steer ----------------------------------------------------------
+
+
+def state_service(port: int) -> object:
+    return DiscoveryMessages.StateService(service=1, port=port)
+
+
+async def discover_while_forging(
+    sender: object, forger: Forger, claims: list[tuple[str, int]]
+) -> dict[str, Addr]:
+    """sender.discover() while the forger claims (serial, advertised port) for each claim."""
+    to = session_addr(sender)
+    search = asyncio.ensure_future(sender.discover())  # type: ignore[attr-defined]
+    while not search.done():
+        for serial, port in claims:
+            forger.sweep(state_service(port), serial_to_target(serial), sender.source, to)  # type: ignore[attr-defined]
+        await asyncio.sleep(0.02)
+    return await search  # type: ignore[no-any-return]
+
+
+async def test_a_forged_state_service_neither_moves_nor_invents_a_device(
+    fleet: Fleet, forger: Forger, silent_addr: Addr
+) -> None:
+    target = loopback_target(fleet)
+    known = fleet.devices[0]
+    async with target.session() as sender:
+        assert await sender.discover() == fleet.hard_coded
+        claims = [
+            (known.serial, 0),  # "it is here, at my address"
+            (known.serial, silent_addr[1]),  # "it moved to that (silent) port"
+            (INVENTED, 0),  # "and here is a device that does not exist"
+        ]
+        found = await discover_while_forging(sender, forger, claims)
+        assert found == fleet.hard_coded
+        assert sender.found == fleet.hard_coded
+        assert sender.stats["unconfirmed_devices"] >= 2
+        # the known device still answers where it really is
+        results = await sender(DeviceMessages.GetPower(), known.serial)
+        assert [r.addr for r in results] == [known.addr]
+
+
+class Relay(asyncio.DatagramProtocol):
+    """A stand-in for a broadcast address: passes requests to a device and its replies back
+    unchanged, so the StateService names the device's own port, not the relay's (as a real
+    broadcast's answers come from an address the GetService did not go to)."""
+
+    def __init__(self, device: Addr) -> None:
+        self.device = device
+        self.client: Addr | None = None
+        self.front: asyncio.DatagramTransport | None = None
+        self.back: asyncio.DatagramTransport | None = None
+
+    @classmethod
+    async def start(cls, device: Addr) -> Relay:
+        loop = asyncio.get_running_loop()
+        relay = cls(device)
+        relay.front, _ = await loop.create_datagram_endpoint(
+            lambda: relay, local_addr=("127.0.0.1", 0)
+        )
+        back = _RelayBack(relay)
+        relay.back, _ = await loop.create_datagram_endpoint(
+            lambda: back, local_addr=("127.0.0.1", 0), remote_addr=device
+        )
+        return relay
+
+    @property
+    def addr(self) -> Addr:
+        assert self.front is not None
+        host, port = self.front.get_extra_info("sockname")[:2]
+        return (str(host), int(port))
+
+    def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
+        self.client = (str(addr[0]), int(addr[1]))
+        assert self.back is not None
+        self.back.sendto(data)
+
+    def close(self) -> None:
+        for end in (self.front, self.back):
+            if end is not None:
+                end.close()
+
+
+class _RelayBack(asyncio.DatagramProtocol):
+    def __init__(self, relay: Relay) -> None:
+        self.relay = relay
+
+    def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
+        relay = self.relay
+        if relay.client is not None and relay.front is not None:
+            relay.front.sendto(data, relay.client)
+
+
+async def test_a_device_that_really_moved_is_confirmed_at_its_new_address(
+    fleet: Fleet, silent_addr: Addr
+) -> None:
+    """Known at an address that went silent, heard of through a 'broadcast': confirmed, moved."""
+    device = fleet.devices[2]
+    relay = await Relay.start(device.addr)
+    try:
+        target = LanTarget(broadcast=[relay.addr])
+        async with target.session() as sender:
+            sender.add_device(device.serial, silent_addr)
+            found = await sender.discover(timeout=5)
+            assert found == {device.serial: device.addr}
+            assert sender.found[device.serial] == device.addr
+            results = await sender(DeviceMessages.GetPower(), device.serial)
+            assert [r.addr for r in results] == [device.addr]
+            assert sender.stats["unconfirmed_devices"] == 0
+    finally:
+        relay.close()
+
+
+async def test_a_new_device_heard_through_a_broadcast_is_confirmed_first(fleet: Fleet) -> None:
+    device = fleet.devices[3]
+    relay = await Relay.start(device.addr)
+    try:
+        target = LanTarget(broadcast=[relay.addr])
+        async with target.session() as sender:
+            found = await sender.discover(serials=[device.serial], timeout=5)
+            sent = sender.stats["sent"]
+    finally:
+        relay.close()
+    assert found == {device.serial: device.addr}
+    assert sent == 2  # the GetService to the relay, and the confirmation to the device
+
+
+class ActiveForger(asyncio.DatagramProtocol):
+    """A forger that also answers confirmations: any GetService gets "I am <serial>"."""
+
+    def __init__(self, serial: str) -> None:
+        self.target = serial_to_target(serial)
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.DatagramTransport)
+        self.transport = transport
+
+    def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
+        if len(data) < 36 or int.from_bytes(data[32:34], "little") != 2 or self.transport is None:
+            return
+        source = int.from_bytes(data[4:8], "little")
+        sequence = data[23]
+        port = self.transport.get_extra_info("sockname")[1]
+        reply = DiscoveryMessages.StateService(service=1, port=port)
+        self.transport.sendto(reply.pack_for(self.target, source, sequence), addr)
+
+
+async def test_a_device_that_still_answers_is_not_moved_by_a_forger_that_answers_too(
+    fleet: Fleet,
+) -> None:
+    known = fleet.devices[4]
+    loop = asyncio.get_running_loop()
+    transport, forger = await loop.create_datagram_endpoint(
+        lambda: ActiveForger(known.serial), local_addr=("127.0.0.1", 0)
+    )
+    try:
+        target = loopback_target(fleet)
+        async with target.session() as sender:
+            assert await sender.discover() == fleet.hard_coded
+            to = session_addr(sender)
+            search = asyncio.ensure_future(sender.discover())
+            while not search.done():
+                for sequence in range(256):
+                    pkt = state_service(0).pack_for(  # type: ignore[attr-defined]
+                        serial_to_target(known.serial), sender.source, sequence
+                    )
+                    transport.sendto(pkt, to)
+                await asyncio.sleep(0.02)
+            assert await search == fleet.hard_coded
+            assert sender.found[known.serial] == known.addr
+            assert sender.stats["unconfirmed_devices"] >= 1
+    finally:
+        transport.close()
+    assert forger.transport is not None
+
+
+# -- discovery remembers (issue 13) -------------------------------------------------------------
+
+
+async def wait_for(condition: object, within: float = 3.0) -> bool:
+    deadline = asyncio.get_running_loop().time() + within
+    while not condition():  # type: ignore[operator]
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(0.02)
+    return True
+
+
+async def test_a_search_for_one_serial_remembers_every_device_that_answered(
+    fleet: Fleet,
+) -> None:
+    devices = fleet.devices[:6]
+    async with FaultProxy([(d.serial, d.addr) for d in devices], seed=5) as proxy:
+        target = LanTarget(broadcast=proxy.fronts)
+        async with target.session() as sender:
+            results = await sender(DeviceMessages.GetPower(), devices[0].serial)
+            assert [r.pkt.serial for r in results] == [devices[0].serial]
+            assert await wait_for(lambda: sender.found == proxy.hard_coded), sender.found
+            ages = [sender.found_age(d.serial) for d in devices]
+            assert all(age is not None and 0 <= age < 10 for age in ages)
+            broadcasts = len(proxy.log.requests_to(ZERO))
+            assert broadcasts == len(devices)  # one round, to each front
+            # a serial that already answered: no second broadcast
+            results = await sender(DeviceMessages.GetPower(), devices[4].serial)
+            assert [r.pkt.serial for r in results] == [devices[4].serial]
+            assert len(proxy.log.requests_to(ZERO)) == broadcasts
+            # and accept_found finds it without discovery
+            errors: list[BaseException] = []
+            results = await sender(
+                DeviceMessages.GetPower(),
+                devices[5].serial,
+                accept_found=True,
+                error_catcher=errors,
+            )
+            assert errors == []
+            assert [r.pkt.serial for r in results] == [devices[5].serial]
+            assert len(proxy.log.requests_to(ZERO)) == broadcasts

@@ -93,6 +93,8 @@ class LanTarget:
         # whose sends timed out (looked for again before their next use, by any session)
         self.found: dict[str, Addr] = dict(self.hard_coded or {})
         self.stale: set[str] = set()
+        # serial -> time.monotonic() its address was last confirmed (the cache's age)
+        self.found_at: dict[str, float] = {}
 
     def build_options(self, options: dict[str, Any]) -> RunOptions:
         return build_options(
