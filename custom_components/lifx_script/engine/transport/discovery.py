@@ -118,11 +118,8 @@ class _Search:
             remaining.discard(serial)
             if not remaining:
                 # all wanted found: stop asking, listen out the others' answers
-                waiter = self.waiter
-                waiter.keep_sending = False
-                future = waiter.future
-                if future is not None and not future.done():
-                    future.set_result(None)
+                self.waiter.keep_sending = False
+                self.waiter.wake()
 
     async def _confirm(self, serial: str, where: Addr) -> None:
         old = self.known.get(serial)

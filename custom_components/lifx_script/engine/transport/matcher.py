@@ -156,6 +156,10 @@ class Waiter:
 
     def finish(self) -> None:
         self.done = True
+        self.wake()
+
+    def wake(self) -> None:
+        """Let the send loop look again (it sleeps until its next transmission)."""
         future = self.future
         if future is not None and not future.done():
             future.set_result(None)
@@ -229,6 +233,9 @@ class Waiter:
         if self.unbounded:
             if len(replies) == 1:
                 self.first_reply = now
+                self.last_reply = now
+                if not self.keep_sending:
+                    self.wake()  # now in its quiet gap: not asleep until the next round
             elif now - self.last_reply > self.spacing:
                 self.spacing = now - self.last_reply
             self.last_reply = now
