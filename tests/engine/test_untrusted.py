@@ -15,6 +15,7 @@ import pytest
 
 from custom_components.lifx_script.engine import DeviceMessages, DiscoveryMessages, LanTarget
 from custom_components.lifx_script.engine.codec import serial_to_target
+from custom_components.lifx_script.engine.transport import discovery
 from tests.engine.conftest import loopback_target
 from tests.support.fault_proxy import FaultProxy, Faults
 from tests.support.fleet import Fleet
@@ -201,6 +202,31 @@ async def test_a_forged_state_service_neither_moves_nor_invents_a_device(
         # the known device still answers where it really is
         results = await sender(DeviceMessages.GetPower(), known.serial)
         assert [r.addr for r in results] == [known.addr]
+
+
+async def test_a_flood_of_invented_devices_is_confirmed_only_so_far_at_once(
+    fleet: Fleet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(discovery, "MAX_CONFIRMING", 2, raising=False)
+    forger = Forger("127.0.0.1")
+    invented = [f"d073d5ab{i:04x}" for i in range(6)]
+    try:
+        target = loopback_target(fleet)
+        async with target.session() as sender:
+            found = await discover_while_forging(sender, forger, [(s, 0) for s in invented])
+            stats = sender.stats
+        asked: set[bytes] = set()
+        while True:
+            try:
+                data = forger.sock.recv(1024)
+            except BlockingIOError:
+                break
+            asked.add(data[8:16])
+    finally:
+        forger.close()
+    assert found == fleet.hard_coded
+    assert len(asked) == 2  # confirmations went out for two claims, no more
+    assert stats["unconfirmed_devices"] == len(invented)
 
 
 class Relay(asyncio.DatagramProtocol):

@@ -36,6 +36,10 @@ UDP_SERVICE = 1
 # how long a claimed address has to confirm itself (a LAN device answers in milliseconds;
 # this leaves the retry schedule several tries under loss)
 CONFIRM_TIMEOUT = 2.0
+# confirmations one search runs at once: a flood of invented serials must not become a flood
+# of tasks and packets (far above any home's count of new devices in one search; the rest
+# are heard again at the next discovery)
+MAX_CONFIRMING = 1024
 
 OnFound = Callable[[str, Addr], None]
 
@@ -101,6 +105,8 @@ class _Search:
             return False
         if self.known.get(serial) == where or (where == addr and addr in self.sent_to):
             self._accept(serial, where)
+        elif len(self.confirming) >= MAX_CONFIRMING:
+            self.link.stats["unconfirmed_devices"] += 1
         else:
             task = asyncio.get_running_loop().create_task(self._confirm(serial, where))
             self.confirming.add(task)
