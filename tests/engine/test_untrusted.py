@@ -405,3 +405,13 @@ async def test_a_search_for_one_serial_remembers_every_device_that_answered(
             assert errors == []
             assert [r.pkt.serial for r in results] == [devices[5].serial]
             assert len(proxy.log.requests_to(ZERO)) == broadcasts
+
+
+async def test_a_device_given_by_host_name_still_answers(fleet: Fleet) -> None:
+    """Replies come from the resolved IP, not the name: a name is not held to one address."""
+    device = fleet.devices[6]
+    target = LanTarget(broadcast=[("127.0.0.1", 9)])
+    async with target.session() as sender:
+        sender.add_device(device.serial, f"localhost:{device.port}")
+        results = await sender(DeviceMessages.GetPower(), device.serial)
+    assert [r.addr for r in results] == [device.addr]
