@@ -41,6 +41,9 @@ class LanTarget:
     broadcast: addresses for discovery (("host", port) or "host[:port]"; port defaults to
     discovery_port). hard_coded: serial -> (ip, port) replaces network discovery.
     rate_limit: at most this many messages a second to one device (None: no cap).
+    quiet_gap: the longest wait for more replies to a broadcast after the last one (below
+    it the wait adapts to how the replies arrive, from 0.2 s); also the wait after a
+    multi-reply set of unknown size.
     """
 
     def __init__(
