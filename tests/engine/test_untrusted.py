@@ -137,8 +137,7 @@ async def test_a_broadcast_takes_each_devices_reply_once(fleet: Fleet, forger: F
 
         async def forge_late() -> None:
             # once the real replies are in: these come in the quiet gap that follows
-            while sender.stats["matched"] < len(devices):
-                await asyncio.sleep(0.005)
+            assert await wait_for(lambda: sender.stats["matched"] >= len(devices))
             for device in devices:
                 forger.sweep(forged, serial_to_target(device.serial), sender.source, to)
 

@@ -236,7 +236,7 @@ class Link:
                 may_send = sent == 0 or (not no_retry and waiter.mode != NONE and not quiet)
                 if may_send:
                     if now >= next_tx:
-                        backoff = not waiter.keep_sending and (waiter.acked or bool(waiter.replies))
+                        backoff = not keep_sending and (waiter.acked or bool(waiter.replies))
                         if backoff and last_tx is not None and now < last_tx + after_ack:
                             # the device heard us: resend at most every after_ack seconds
                             next_tx = last_tx + after_ack
