@@ -10,6 +10,13 @@ fresh session's `discover()`. Printed per layout and gap: devices found (worst r
 median wall time of discover(), the median time from the first GetService to the last
 StateService, and the difference (what the quiet gap and the end of the search cost).
 "fixed" sets the gap's floor to the old 0.45 s, which makes it today's fixed gap again.
+
+Then "found again": a device known at an address that went silent times out once (so it is
+marked stale), and the next run's GetPower to it is timed: the search, the device's
+confirmation at its new address and the GetPower. "direct" asks the device's own address;
+"via relay" asks a relay that passes the answer back from another port (as a broadcast's
+answers come from an address the GetService did not go to), so the new address is
+confirmed by a unicast exchange first.
 Nothing is asserted: this prints figures.
 """
 
@@ -63,6 +70,36 @@ def run(engine: Any, matcher: Any, addrs: list[tuple[str, int]], rounds: int, fi
     return found, took, last
 
 
+async def found_again(engine: Any, device: Any, rounds: int) -> dict[str, list[float]]:
+    import socket
+
+    from tests.engine.test_untrusted import Relay
+
+    relay = await Relay.start(device.addr)
+    times: dict[str, list[float]] = {"direct": [], "via relay": []}
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
+        silent.bind(("127.0.0.1", 0))
+        try:
+            for layout, addrs in (("direct", [device.addr]), ("via relay", [relay.addr])):
+                for _ in range(rounds):
+                    target = engine.LanTarget(broadcast=addrs)
+                    async with target.session() as sender:
+                        sender.add_device(device.serial, silent.getsockname())
+                        errors: list[BaseException] = []
+                        get_power = engine.DeviceMessages.GetPower()
+                        await sender(
+                            get_power, device.serial, message_timeout=0.3, error_catcher=errors
+                        )
+                        start = time.monotonic()
+                        results = await sender(get_power, device.serial)
+                        took = time.monotonic() - start
+                        if [r.addr for r in results] == [device.addr]:
+                            times[layout].append(took)
+        finally:
+            relay.close()
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", default="12,500")
@@ -107,6 +144,20 @@ def main() -> None:
             "fleet start s",
         ],
         rows,
+    )
+    with fleet_module.Fleet("colorx2") as fleet:
+        again = asyncio.run(found_again(engine, fleet.devices[0], args.rounds))
+    _common.print_table(
+        ["found again", "found", "median s", "max s"],
+        [
+            [
+                layout,
+                f"{len(times)}/{args.rounds}",
+                f"{statistics.median(times):.4f}" if times else "-",
+                f"{max(times):.4f}" if times else "-",
+            ]
+            for layout, times in again.items()
+        ],
     )
     blocked = _common.blocked_sends()
     print(f"blocked non-loopback sends: {len(blocked)}")

@@ -25,7 +25,7 @@ from collections.abc import Callable, Container, Mapping, Sequence
 
 from ..codec import DiscoveryMessages, Message, serial_to_target, target_to_serial
 from ..errors import TimedOut, Unsupported
-from .addresses import Addr
+from .addresses import Addr, is_ip_literal
 from .link import Link, new_source
 from .matcher import RES, ZERO_TARGET, Waiter
 from .retry import RetrySchedule
@@ -59,6 +59,11 @@ def found_in(replies: Sequence[tuple[Message, Addr]]) -> dict[str, Addr]:
         if claim is not None:
             found[claim[0]] = claim[1]
     return found
+
+
+def _answered(waiter: Waiter) -> bool:
+    pkt, addr = waiter.replies[-1]
+    return claim_of(pkt, addr) is not None
 
 
 class _Search:
@@ -148,9 +153,20 @@ class _Search:
         msg = DiscoveryMessages.GetService(
             source=new_source(), ack_required=False, res_required=True
         )
+        # done at the first UDP StateService (a device may also list other services; a
+        # plain request would wait out a quiet gap for more)
+        waiter = Waiter(msg, RES, unbounded=True)
+        waiter.reply_from = where if is_ip_literal(where[0]) else None
+        waiter.check = _answered
         try:
-            replies = await self.link.request(
-                msg, serial_to_target(serial), [where], timeout=timeout, reply_from=where
+            replies = await self.link.run_waiter(
+                waiter,
+                msg,
+                serial_to_target(serial),
+                [where],
+                timeout,
+                no_retry=False,
+                keep_sending=True,
             )
         except (TimedOut, Unsupported):
             return False
