@@ -137,7 +137,11 @@ def make_target(addresses: list[Addr], options: Mapping[str, Any]) -> LanTarget:
 
 
 async def async_scan(sender: Any) -> dict[str, Addr]:
-    """GetService to every address; answers arrive in milliseconds, silence costs the timeout."""
+    """GetService to every address; answers arrive in milliseconds, silence costs the timeout.
+
+    Only confirmed devices come back: the engine checks every new or moved address with a
+    unicast exchange first, so a forged StateService never reaches the registry.
+    """
     found: dict[str, Addr] = await sender.discover(timeout=DISCOVERY_TIMEOUT)
     return dict(found)
 

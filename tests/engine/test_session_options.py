@@ -61,6 +61,8 @@ async def test_stats_count_everything(fleet: Fleet) -> None:
         "unmatched",
         "unparsable",
         "timeouts",
+        "replies_from_wrong_address",
+        "unconfirmed_devices",
     }
     assert stats["sent"] == 6 and stats["replies"] == 6 and stats["acks"] == 6
     assert stats["matched"] == 12 and stats["timeouts"] == 0

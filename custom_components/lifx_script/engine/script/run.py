@@ -171,6 +171,8 @@ class Run:
                 timeout=options.message_timeout,
                 no_retry=options.no_retry,
                 broadcast=serial is None,
+                # sent to the device's own address: only it may answer
+                reply_from=addrs[0] if broadcast is None else None,
             )
         except TimedOut as error:
             if serial is not None and broadcast is None and not error.partial and not error.acked:

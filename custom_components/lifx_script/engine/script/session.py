@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any, Protocol
 
 from ..errors import SessionClosed
@@ -19,6 +20,7 @@ class LanTarget(Protocol):
     """
 
     found: dict[str, Addr]
+    found_at: dict[str, float]
     stale: set[str]
     hard_coded: dict[str, Addr] | None
     broadcast: tuple[Addr, ...]
@@ -53,6 +55,15 @@ class Sender:
         """serial -> (ip, port): shared by every session of the target."""
         return self.target.found
 
+    def found_age(self, serial: str) -> float | None:
+        """Seconds since serial's address was found or added (None: not known, or given
+        as hard_coded / straight into target.found, which have no age)."""
+        serial = normalise_serial(serial)
+        at = self.target.found_at.get(serial)
+        if at is None or serial not in self.found:
+            return None
+        return time.monotonic() - at
+
     @property
     def source(self) -> int:
         return self.link.source
@@ -64,11 +75,13 @@ class Sender:
     def add_device(self, serial: str, addr: Any) -> None:
         serial = normalise_serial(serial)
         self.found[serial] = parse_address(addr, self.target.discovery_port)
+        self.target.found_at[serial] = time.monotonic()
         self._stale.discard(serial)
 
     def forget(self, serial: str) -> None:
         serial = normalise_serial(serial)
         self.found.pop(serial, None)
+        self.target.found_at.pop(serial, None)
         self._stale.discard(serial)
 
     def mark_stale(self, serial: str) -> None:
@@ -96,6 +109,9 @@ class Sender:
                 timeout=timeout,
                 schedule=self.target.discovery_schedule,
                 wanted=wanted,
+                known=self.found,
+                stale=self._stale,
+                on_found=self._remember_one,
             )
         self._remember(found)
         return found
@@ -113,13 +129,25 @@ class Sender:
             [where],
             timeout=self.target.message_timeout if timeout is None else float(timeout),
             schedule=self.target.discovery_schedule,
+            known=self.found,
+            stale=self._stale,
+            on_found=self._remember_one,
         )
         self._remember(found)
         return found
 
     def _remember(self, found: dict[str, Addr]) -> None:
-        self.found.update(found)
-        self._stale.difference_update(found)
+        for serial, addr in found.items():
+            self._remember_one(serial, addr)
+
+    def _remember_one(self, serial: str, addr: Addr) -> None:
+        """A confirmed address (discovery only reports those): cache it, with its time."""
+        self.found[serial] = addr
+        self.target.found_at[serial] = time.monotonic()
+        self._stale.discard(serial)
+        future = self._searching.pop(serial, None)
+        if future is not None and not future.done():
+            future.set_result(addr)  # a run waiting for it goes on while the search listens
 
     async def find_all(self, find_timeout: float, accept_found: bool) -> list[str]:
         if accept_found and self.found:
@@ -172,14 +200,17 @@ class Sender:
         self, futures: dict[str, asyncio.Future[Addr | None]], find_timeout: float
     ) -> None:
         try:
-            found = await discover(
+            # every device that answers is remembered (on_found), not only the wanted ones
+            await discover(
                 self.link,
                 self.target.broadcast,
                 timeout=find_timeout,
                 schedule=self.target.discovery_schedule,
                 wanted=set(futures),
+                known=self.found,
+                stale=self._stale,
+                on_found=self._remember_one,
             )
-            self._remember(found)
         finally:
             for serial, future in futures.items():
                 if self._searching.get(serial) is future:

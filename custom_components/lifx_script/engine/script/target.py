@@ -43,6 +43,9 @@ class LanTarget:
     broadcast: addresses for discovery (("host", port) or "host[:port]"; port defaults to
     discovery_port). hard_coded: serial -> (ip, port) replaces network discovery.
     rate_limit: at most this many messages a second to one device (None: no cap).
+    quiet_gap: the longest wait for more replies to a broadcast after the last one (below
+    it the wait adapts to how the replies arrive, from 0.2 s); also the wait after a
+    multi-reply set of unknown size.
     """
 
     def __init__(
@@ -95,6 +98,8 @@ class LanTarget:
         # whose sends timed out (looked for again before their next use, by any session)
         self.found: dict[str, Addr] = dict(self.hard_coded or {})
         self.stale: set[str] = set()
+        # serial -> time.monotonic() its address was last confirmed (the cache's age)
+        self.found_at: dict[str, float] = {}
 
     def build_options(self, options: dict[str, Any]) -> RunOptions:
         return build_options(

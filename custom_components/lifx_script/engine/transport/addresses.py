@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable
 from typing import Any
@@ -12,6 +13,15 @@ Addr = tuple[str, int]
 
 DEFAULT_PORT = 56700
 DEFAULT_BROADCAST: tuple[Addr, ...] = (("255.255.255.255", DEFAULT_PORT),)
+
+
+@functools.lru_cache(maxsize=1024)
+def is_ip_literal(host: str) -> bool:
+    """An IPv4 literal (what replies come from), not a host name (resolved when sending)."""
+    try:
+        return str(ipaddress.IPv4Address(host)) == host
+    except ValueError:
+        return False
 
 
 def parse_address(value: Any, default_port: int = DEFAULT_PORT) -> Addr:

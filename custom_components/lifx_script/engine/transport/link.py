@@ -12,7 +12,7 @@ from typing import Any
 
 from ..codec import Message, target_to_serial
 from ..errors import TimedOut, Unsupported
-from .addresses import Addr
+from .addresses import Addr, is_ip_literal
 from .matcher import ACK_ONLY, NONE, RES, ZERO_TARGET, Matcher, Reply, Waiter, new_stats
 from .rate import RateLimiter
 from .retry import RetrySchedule, repeats_harmlessly
@@ -145,15 +145,20 @@ class Link:
         timeout: float,
         no_retry: bool = False,
         broadcast: bool = False,
+        reply_from: Addr | None = None,
     ) -> Coroutine[Any, Any, list[Reply]]:
         """Send msg to target at addrs until complete; the replies (acks for ack-only sends).
 
         Await it. Raises TimedOut (with any partial replies) or Unsupported (StateUnhandled).
         (A plain function returning run_waiter's coroutine: one coroutine frame less to
         resume at every wake-up of the send.)
+        reply_from: the device's own address (a unicast): replies from anywhere else are
+        dropped and counted (see matcher).
         """
         unbounded = broadcast or target == ZERO_TARGET
         waiter = Waiter(msg, mode_of(msg), unbounded)
+        if reply_from is not None and is_ip_literal(reply_from[0]):
+            waiter.reply_from = reply_from
         return self.run_waiter(waiter, msg, target, addrs, timeout, no_retry)
 
     async def run_waiter(
@@ -170,9 +175,12 @@ class Link:
         """The send loop shared by requests and discovery rounds.
 
         keep_sending: retransmit on the schedule whatever arrives, with no quiet gap (a
-        search for specific serials keeps asking until all are found or time is up).
+        search for specific serials keeps asking until all are found or time is up; it may
+        clear waiter.keep_sending then, to hear the others out).
         """
         loop = asyncio.get_running_loop()
+        if keep_sending:
+            waiter.keep_sending = True
         rate = self.rate
         if rate is not None and target != ZERO_TARGET:
             # Waiting for the device's first free slot is queueing, like waiting for the
@@ -198,9 +206,9 @@ class Link:
         try:
             while not waiter.done:
                 now = time.monotonic()
-                quiet = waiter.quiet and not keep_sending
+                quiet = waiter.quiet and not waiter.keep_sending
                 if quiet:
-                    end = min(waiter.last_reply + gap, deadline)
+                    end = min(waiter.last_reply + waiter.quiet_gap(gap), deadline)
                     if now >= end:
                         if now < deadline and short.ask_again(waiter, seq, sent, no_retry):
                             # an "at most n" set came up short: the device resends all of it

@@ -3,6 +3,12 @@
 The header is read once (``unpack_header``) and the payload decoded only for a packet
 that matched a request and is of a type that request can produce. Everything else is
 counted and dropped; nothing from the network raises.
+
+The LAN is not trusted: the session's source is in every broadcast and a sequence is one
+byte, so a matching key proves nothing. A unicast request takes replies only from the
+(ip, port) it was sent to; a broadcast takes each device's replies only from the first
+address that device answered from. Anything else is counted as a reply from the wrong
+address and dropped.
 """
 
 from __future__ import annotations
@@ -48,7 +54,18 @@ STAT_NAMES = (
     "unmatched",
     "unparsable",
     "timeouts",
+    # a matching key from an address the request did not go to (forged or stray)
+    "replies_from_wrong_address",
+    # discovery: a device claimed at an address that did not confirm it (see discovery.py)
+    "unconfirmed_devices",
 )
+
+# The quiet gap that ends a broadcast adapts to how the replies arrive: a multiple of
+# their spread so far, at least QUIET_FLOOR (a device answering this much after the
+# others is still heard), at most the link's quiet_gap.
+QUIET_FLOOR = 0.2
+SPREAD_FACTOR = 0.5
+SPACING_FACTOR = 4.0
 
 
 def new_stats() -> dict[str, int]:
@@ -67,14 +84,19 @@ class Waiter:
         "done",
         "exact",
         "expected",
+        "first_reply",
         "future",
         "heard",
+        "keep_sending",
         "last_reply",
         "mode",
         "replies",
+        "reply_from",
         "reply_types",
         "request",
         "seen",
+        "senders",
+        "spacing",
         "unbounded",
         "unsupported",
     )
@@ -103,6 +125,15 @@ class Waiter:
         # exact: complete only at `expected` replies; otherwise a quiet gap also completes
         self.exact = not unbounded
         self.last_reply = 0.0
+        self.first_reply = 0.0
+        self.spacing = 0.0  # the longest wait between two replies so far
+        # unicast: the one (ip, port) replies may come from (set by the sender)
+        self.reply_from: Addr | None = None
+        # broadcast: target -> the address its first reply came from (None: not checked,
+        # e.g. discovery, which confirms every claimed address itself)
+        self.senders: dict[bytes, Addr] | None = {} if unbounded else None
+        # retransmit on the schedule whatever arrives (a search for specific serials)
+        self.keep_sending = False
         self.future: asyncio.Future[None] | None = None
         # extra completion test (discovery: "all wanted serials found")
         self.check: Callable[[Waiter], bool] | None = None
@@ -112,8 +143,23 @@ class Waiter:
         """A reply arrived and more may or may not come: finish after a quiet gap."""
         return bool(self.replies) and not self.exact
 
+    def quiet_gap(self, cap: float) -> float:
+        """How long to wait for more after the last reply: adaptive for broadcasts."""
+        if not self.unbounded:
+            return cap
+        adaptive = max(
+            SPREAD_FACTOR * (self.last_reply - self.first_reply),
+            SPACING_FACTOR * self.spacing,
+            QUIET_FLOOR,
+        )
+        return min(adaptive, cap)
+
     def finish(self) -> None:
         self.done = True
+        self.wake()
+
+    def wake(self) -> None:
+        """Let the send loop look again (it sleeps until its next transmission)."""
         future = self.future
         if future is not None and not future.done():
             future.set_result(None)
@@ -163,7 +209,8 @@ class Waiter:
         if key is not None:
             field = INDEX_FIELDS.get(key)
             if self.unbounded:
-                ident: Any = (h.target, key, data[36:])
+                # (with the address: discovery hears every claim of a serial, see senders)
+                ident: Any = (h.target, key, data[36:], addr)
             elif field is not None:
                 ident = (h.target, key, getattr(pkt, field))
             else:
@@ -182,11 +229,20 @@ class Waiter:
         stats["matched"] += 1
         replies = self.replies
         replies.append((pkt, addr))
-        self.last_reply = time.monotonic()
+        now = time.monotonic()
         if self.unbounded:
+            if len(replies) == 1:
+                self.first_reply = now
+                self.last_reply = now
+                if not self.keep_sending:
+                    self.wake()  # now in its quiet gap: not asleep until the next round
+            elif now - self.last_reply > self.spacing:
+                self.spacing = now - self.last_reply
+            self.last_reply = now
             if self.check is not None and self.check(self):
                 self.finish()
             return
+        self.last_reply = now
         if self.mode == ACK_ONLY:
             self.finish()
             return
@@ -244,6 +300,16 @@ class Matcher:
             waiter = waiting.get(zero_key)
             if waiter is None:
                 self._unmatched(key, zero_key)
+                return
+        only = waiter.reply_from
+        if only is not None:
+            if addr != only:
+                stats["replies_from_wrong_address"] += 1
+                return
+        elif waiter.senders is not None:
+            first = waiter.senders.setdefault(h.target, addr)
+            if first != addr:
+                stats["replies_from_wrong_address"] += 1
                 return
         if waiter.done:
             stats["late"] += 1
