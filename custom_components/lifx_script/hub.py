@@ -71,6 +71,34 @@ type LifxScriptConfigEntry = ConfigEntry[LifxScriptHub]
 # Where the engine's one UDP socket binds: every interface, an ephemeral port.
 BIND_ADDRESS: tuple[str, int] = ("0.0.0.0", 0)
 
+# Host firmware from 3.70 on uses a MAC address one above the serial (last byte only, wrapping);
+# core LIFX registers that MAC as the device's connection (its util.get_real_mac_addr).
+MAC_PLUS_ONE_FIRMWARE: tuple[int, int] = (3, 70)
+# Where a LIFX Script device page's link leads: the README section that says what the device is
+# for (it has no entities: it is what `lifx_script.run` is aimed at).
+DEVICE_DOCS_URL = "https://github.com/lifx-script/lifx_script#devices"
+
+
+def device_mac(serial: str, firmware: str | None) -> str | None:
+    """The MAC address core LIFX registers for this bulb; None while its firmware is unknown.
+
+    Registering the same MAC connection lets Home Assistant versions that merge devices by
+    connection show one device for a bulb that both integrations manage. Without the firmware
+    the MAC is a guess that could name a neighbouring bulb, so none is given.
+    """
+    if firmware is None:
+        return None
+    try:
+        version = tuple(int(part) for part in firmware.split(".")[:2])
+        octets = [int(serial[index : index + 2], 16) for index in range(0, 12, 2)]
+    except ValueError:
+        return None
+    if len(version) != 2 or len(serial) != 12 or len(octets) != 6:
+        return None
+    if version >= MAC_PLUS_ONE_FIRMWARE:
+        octets[5] = (octets[5] + 1) % 256
+    return ":".join(f"{octet:02x}" for octet in octets)
+
 
 class CannotBind(Exception):
     """The engine could not open its UDP socket."""
@@ -327,13 +355,20 @@ class LifxScriptHub:
 
     @callback
     def _register_devices(self, devices: Mapping[str, DeviceData]) -> None:
-        """One registry device per bulb, named by its label, modelled from products.json."""
+        """One registry device per bulb, named by its label, modelled from products.json.
+
+        The MAC connection is the one core LIFX registers for the same bulb (see `device_mac`);
+        the configuration URL leads to the README's section on these devices.
+        """
         registry = dr.async_get(self.hass)
         for serial, device in devices.items():
             product_id = device.get(CONF_PRODUCT_ID)
+            mac = device_mac(serial, device.get(CONF_FIRMWARE))
             registry.async_get_or_create(
                 config_entry_id=self.entry.entry_id,
                 identifiers={(DOMAIN, serial)},
+                connections={(dr.CONNECTION_NETWORK_MAC, mac)} if mac else None,
+                configuration_url=DEVICE_DOCS_URL,
                 manufacturer=MANUFACTURER,
                 name=device.get(CONF_LABEL) or serial,
                 model=product_name(product_id),
