@@ -77,6 +77,8 @@ MAC_PLUS_ONE_FIRMWARE: tuple[int, int] = (3, 70)
 # Where a LIFX Script device page's link leads: the README section that says what the device is
 # for (it has no entities: it is what `lifx_script.run` is aimed at).
 DEVICE_DOCS_URL = "https://github.com/lifx-script/lifx_script#devices"
+# Core LIFX identifies a bulb by its serial written as a MAC: ("lifx", "d0:73:d5:..").
+CORE_LIFX_DOMAIN = "lifx"
 
 
 def device_mac(serial: str, firmware: str | None) -> str | None:
@@ -98,6 +100,22 @@ def device_mac(serial: str, firmware: str | None) -> str | None:
     if version >= MAC_PLUS_ONE_FIRMWARE:
         octets[5] = (octets[5] + 1) % 256
     return ":".join(f"{octet:02x}" for octet in octets)
+
+
+def possible_macs(serial: str, firmware: str | None) -> set[str]:
+    """Every MAC core LIFX may register for this bulb: both choices while firmware is unknown."""
+    choices = [firmware] if firmware is not None else ["0.0", "3.70"]
+    return {mac for choice in choices if (mac := device_mac(serial, choice)) is not None}
+
+
+def names_other_bulb(identifiers: Iterable[tuple[str, str]], serial: str) -> bool:
+    """True when a registry device's identifiers name a LIFX bulb other than `serial`."""
+    for domain, value in identifiers:
+        if domain == DOMAIN and value != serial:
+            return True
+        if domain == CORE_LIFX_DOMAIN and dr.format_mac(value) != dr.format_mac(serial):
+            return True
+    return False
 
 
 class CannotBind(Exception):
@@ -363,7 +381,7 @@ class LifxScriptHub:
         registry = dr.async_get(self.hass)
         for serial, device in devices.items():
             product_id = device.get(CONF_PRODUCT_ID)
-            mac = device_mac(serial, device.get(CONF_FIRMWARE))
+            mac = self._unambiguous_mac(registry, serial, device.get(CONF_FIRMWARE))
             registry.async_get_or_create(
                 config_entry_id=self.entry.entry_id,
                 identifiers={(DOMAIN, serial)},
@@ -376,6 +394,28 @@ class LifxScriptHub:
                 serial_number=serial,
                 sw_version=device.get(CONF_FIRMWARE),
             )
+
+    def _unambiguous_mac(
+        self, registry: dr.DeviceRegistry, serial: str, firmware: str | None
+    ) -> str | None:
+        """The bulb's MAC, unless another bulb may have the same one; then None.
+
+        With firmware before 3.70 a bulb's MAC is its serial, from 3.70 on the serial plus one:
+        a bulb whose serial is one above another's (emulated fleets, mixed firmware) may share
+        its MAC. A connection both claim would merge two bulbs into one registry device.
+        """
+        mac = device_mac(serial, firmware)
+        if mac is None:
+            return None
+        for other, known in self.devices.items():
+            if other != serial and mac in possible_macs(other, known.get(CONF_FIRMWARE)):
+                return None
+        for existing in registry.devices.values():
+            if (dr.CONNECTION_NETWORK_MAC, mac) in existing.connections and names_other_bulb(
+                existing.identifiers, serial
+            ):
+                return None
+        return mac
 
     async def async_run(
         self,

@@ -117,3 +117,56 @@ async def test_bulb_also_in_core_lifx(
         assert ours.id != core_device.id
         assert len(registry.devices) == 2
     assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_bulbs_that_may_share_a_mac_get_no_connection(
+    hass: HomeAssistant, socket_enabled: None, fleet_reset: Fleet
+) -> None:
+    """Serials one apart, the lower on 3.70 (MAC = serial + 1), the upper before 3.70 (MAC =
+    serial): the same MAC. Registering it would merge the two bulbs into one device."""
+    lower, upper = fleet_reset.devices[0], fleet_reset.devices[1]
+    assert int(upper.serial, 16) == int(lower.serial, 16) + 1
+    bystander = fleet_reset.devices[3]
+    entry = fleet_entry(fleet_reset, [lower.serial, upper.serial, bystander.serial])
+    entry.add_to_hass(hass)
+    devices = dict(entry.data["devices"])
+    devices[upper.serial] = {**devices[upper.serial], "firmware": "3.50"}
+    hass.config_entries.async_update_entry(entry, data={"devices": devices})
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    ours = our_devices(hass, entry)
+    assert set(ours) == {lower.serial, upper.serial, bystander.serial}
+    assert len({device.id for device in ours.values()}) == 3
+    assert ours[lower.serial].connections == set()
+    assert ours[upper.serial].connections == set()
+    assert ours[bystander.serial].connections == {
+        (dr.CONNECTION_NETWORK_MAC, mac_plus_one(bystander.serial))
+    }
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_core_lifx_device_of_another_bulb_with_the_same_mac(
+    hass: HomeAssistant, socket_enabled: None, fleet_reset: Fleet
+) -> None:
+    """Core LIFX has the next bulb (before 3.70: MAC = its serial); ours must not join it."""
+    bulb = fleet_reset.devices[0]
+    next_serial = f"{int(bulb.serial, 16) + 1:012x}"
+    core_entry = MockConfigEntry(domain="lifx", title="next bulb")
+    core_entry.add_to_hass(hass)
+    registry = dr.async_get(hass)
+    core_device = registry.async_get_or_create(
+        config_entry_id=core_entry.entry_id,
+        identifiers={("lifx", dr.format_mac(next_serial))},
+        connections={(dr.CONNECTION_NETWORK_MAC, dr.format_mac(next_serial))},
+    )
+    entry = fleet_entry(fleet_reset, [bulb.serial])
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    ours = our_devices(hass, entry)[bulb.serial]
+    assert ours.id != core_device.id
+    assert ours.connections == set()
+    assert (DOMAIN, bulb.serial) not in registry.devices[core_device.id].identifiers
+    assert await hass.config_entries.async_unload(entry.entry_id)
