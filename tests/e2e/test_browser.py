@@ -291,7 +291,8 @@ async def perform_example(page: Any, base_url: str) -> tuple[Any, str]:
         if await error.is_visible():
             raise AssertionError(f"performing the example failed: {await error.inner_text()}")
         response = await editor.evaluate("editor => editor.value")
-        return response, await editor.inner_text()
+        # The lines the card's code editor shows (in its shadow DOM).
+        return response, await editor.locator(".cm-content").inner_text()
 
 
 async def open_device_page(
