@@ -79,6 +79,10 @@ MAC_PLUS_ONE_FIRMWARE: tuple[int, int] = (3, 70)
 DEVICE_DOCS_URL = "https://github.com/lifx-script/lifx_script#devices"
 # Core LIFX identifies a bulb by its serial written as a MAC: ("lifx", "d0:73:d5:..").
 CORE_LIFX_DOMAIN = "lifx"
+# Before 2026.8 a registry device found by a connection may belong to another config entry, and
+# ours then joins it; from 2026.8 a device has one config entry (`config_entry_id`) and lookups
+# stay inside it.
+REGISTRY_MERGES_ENTRIES = not hasattr(dr.DeviceEntry, "config_entry_id")
 
 
 def device_mac(serial: str, firmware: str | None) -> str | None:
@@ -402,7 +406,8 @@ class LifxScriptHub:
 
         With firmware before 3.70 a bulb's MAC is its serial, from 3.70 on the serial plus one:
         a bulb whose serial is one above another's (emulated fleets, mixed firmware) may share
-        its MAC. A connection both claim would merge two bulbs into one registry device.
+        its MAC. A connection both claim would merge two bulbs into one registry device (and
+        from 2026.8 two devices of one entry with the same connection fail registration).
         """
         mac = device_mac(serial, firmware)
         if mac is None:
@@ -410,11 +415,12 @@ class LifxScriptHub:
         for other, known in self.devices.items():
             if other != serial and mac in possible_macs(other, known.get(CONF_FIRMWARE)):
                 return None
-        for existing in registry.devices.values():
-            if (dr.CONNECTION_NETWORK_MAC, mac) in existing.connections and names_other_bulb(
-                existing.identifiers, serial
-            ):
-                return None
+        if REGISTRY_MERGES_ENTRIES:  # else `devices` is a view whose `.values()` is deprecated
+            for existing in registry.devices.values():
+                if (dr.CONNECTION_NETWORK_MAC, mac) in existing.connections and names_other_bulb(
+                    existing.identifiers, serial
+                ):
+                    return None
         return mac
 
     async def async_run(

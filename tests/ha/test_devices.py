@@ -19,8 +19,8 @@ from custom_components.lifx_script.hub import DEVICE_DOCS_URL, device_mac
 from tests.ha.conftest import fleet_entry
 from tests.support.fleet import Fleet
 
-# Newer Home Assistant gives a device one config entry (`config_entry_id`) and no longer merges
-# devices of different entries by connection.
+# From 2026.8 Home Assistant gives a device one config entry (`config_entry_id`) and no longer
+# merges devices of different entries by connection.
 MERGES_BY_CONNECTION = not hasattr(dr.DeviceEntry, "config_entry_id")
 
 
@@ -149,7 +149,10 @@ async def test_bulbs_that_may_share_a_mac_get_no_connection(
 async def test_core_lifx_device_of_another_bulb_with_the_same_mac(
     hass: HomeAssistant, socket_enabled: None, fleet_reset: Fleet
 ) -> None:
-    """Core LIFX has the next bulb (before 3.70: MAC = its serial); ours must not join it."""
+    """Core LIFX has the next bulb (before 3.70: MAC = its serial); ours must not join it.
+
+    Where the registry merges entries by connection, ours gets no connection; elsewhere the
+    connection cannot merge and stays."""
     bulb = fleet_reset.devices[0]
     next_serial = f"{int(bulb.serial, 16) + 1:012x}"
     core_entry = MockConfigEntry(domain="lifx", title="next bulb")
@@ -167,6 +170,9 @@ async def test_core_lifx_device_of_another_bulb_with_the_same_mac(
 
     ours = our_devices(hass, entry)[bulb.serial]
     assert ours.id != core_device.id
-    assert ours.connections == set()
-    assert (DOMAIN, bulb.serial) not in registry.devices[core_device.id].identifiers
+    if MERGES_BY_CONNECTION:
+        assert ours.connections == set()
+    core_after = registry.async_get(core_device.id)
+    assert core_after is not None
+    assert core_after.identifiers == {("lifx", dr.format_mac(next_serial))}
     assert await hass.config_entries.async_unload(entry.entry_id)
