@@ -239,28 +239,40 @@ async def translation_errors(page: Any) -> list[str]:
     return texts
 
 
+# The page's mode switch: "Go to YAML mode" / "Go to UI mode" buttons on 2025.4, a "UI mode" |
+# "YAML mode" toggle on newer versions.
+YAML_MODE = re.compile(r"^(go to )?yaml mode$", re.IGNORECASE)
+UI_MODE = re.compile(r"^(go to )?ui mode$", re.IGNORECASE)
+
+
 async def open_run_action(page: Any, base_url: str) -> None:
-    """Developer Tools > Actions with lifx_script.run chosen in the action picker, in UI mode."""
+    """Developer Tools > Actions with lifx_script.run chosen in the action picker, in UI mode.
+
+    /developer-tools/ is also the address on versions that moved the tools to Settings (the
+    app rewrites it). The picker is typed into, as a user does: on 2025.4 it is a combo box,
+    on newer versions it opens a list with its search field focused.
+    """
     await page.goto(base_url + "/developer-tools/action")
-    picker = page.get_by_role("combobox", name="Action")
+    picker = page.locator("ha-service-picker")
     await picker.wait_for()
-    go_to_ui = page.get_by_role("button", name="Go to UI mode")
-    if await go_to_ui.is_visible():  # the page remembers the last mode
-        await go_to_ui.click()
+    to_ui = page.get_by_role("button", name=UI_MODE)
+    if await to_ui.is_visible():  # the page remembers the last mode
+        await to_ui.click()
     await picker.click()
-    await picker.fill(f"{DOMAIN}.run")
-    await page.get_by_role("option", name=f"{DOMAIN}.run").click()
+    await page.keyboard.press("Control+A")  # 2025.4 shows the last action chosen: replace it
+    await page.keyboard.type(f"{DOMAIN}.run")
+    await page.get_by_role("option", name=re.compile(rf"{DOMAIN}\.run")).first.click()
     # The fields of the action, each with its name and description.
     await page.locator("ha-service-control ha-settings-row").first.wait_for()
 
 
 async def show_all_parameters(page: Any) -> None:
     """YAML mode with the "All available parameters" table open (it has Fill example data)."""
-    await page.get_by_role("button", name="Go to YAML mode").click()
+    await page.get_by_role("button", name=YAML_MODE).click()
     header = page.get_by_text("All available parameters")
     await header.wait_for()
     fill = page.get_by_role("button", name="Fill example data")
-    if not await fill.is_visible():  # the page remembers whether the table was open
+    if not await fill.is_visible():  # the table opens with YAML mode, unless closed before
         await header.click()
     await fill.wait_for()
 
