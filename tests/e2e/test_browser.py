@@ -351,9 +351,11 @@ def test_fill_example_data_and_perform(
 
 
 def test_device_page(browser: Browser, demo_hass: DemoHass, socket_enabled: None) -> None:
-    """A LIFX Script device page: its product, firmware, serial and the link to what it is for."""
+    """A LIFX Script device page: product, firmware, serial, MAC and the link to what it is for."""
     bulb = demo_hass.fleet.of_kind("color")[0]
-    expected = [f"Serial number: {bulb.serial}", "Firmware: 3.70", "by LIFX"]
+    # The MAC connection core LIFX registers for this bulb: firmware 3.70, so the serial + 1.
+    mac = ":".join(f"{int(bulb.serial, 16) + 1:012X}"[i : i + 2] for i in range(0, 12, 2))
+    expected = [f"Serial number: {bulb.serial}", "Firmware: 3.70", "by LIFX", mac]
     page = browser.run(open_device_page(browser.page, demo_hass.base_url, bulb.label, expected))
     assert page["shown"] == expected, page
     assert page["link"] == DEVICE_DOCS_URL, page
