@@ -416,10 +416,16 @@ class LifxScriptHub:
             if other != serial and mac in possible_macs(other, known.get(CONF_FIRMWARE)):
                 return None
         if REGISTRY_MERGES_ENTRIES:  # else `devices` is a view whose `.values()` is deprecated
+            ours = registry.async_get_device(identifiers={(DOMAIN, serial)})
             for existing in registry.devices.values():
-                if (dr.CONNECTION_NETWORK_MAC, mac) in existing.connections and names_other_bulb(
-                    existing.identifiers, serial
-                ):
+                if (dr.CONNECTION_NETWORK_MAC, mac) not in existing.connections:
+                    continue
+                if names_other_bulb(existing.identifiers, serial):
+                    return None
+                if ours is not None and existing.id != ours.id:
+                    # Our device, registered apart before it had the connection: adding it
+                    # would give two devices one connection (and the registry's lookup by it
+                    # to ours). Deleting ours lets the next discovery join the other device.
                     return None
         return mac
 

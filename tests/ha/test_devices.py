@@ -12,11 +12,14 @@ from __future__ import annotations
 import pytest
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
+from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.lifx_script.const import DOMAIN
 from custom_components.lifx_script.hub import DEVICE_DOCS_URL, device_mac
 from tests.ha.conftest import fleet_entry
+from tests.ha.helpers import broadcasts_for
 from tests.support.fleet import Fleet
 
 # From 2026.8 Home Assistant gives a device one config entry (`config_entry_id`) and no longer
@@ -175,4 +178,60 @@ async def test_core_lifx_device_of_another_bulb_with_the_same_mac(
     core_after = registry.async_get(core_device.id)
     assert core_after is not None
     assert core_after.identifiers == {("lifx", dr.format_mac(next_serial))}
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_join_devices_registered_apart(
+    hass: HomeAssistant,
+    socket_enabled: None,
+    fleet_reset: Fleet,
+    hass_ws_client: WebSocketGenerator,
+) -> None:
+    """The README's way to join two devices registered before the MAC connection existed:
+    delete the LIFX Script device, then discover. One device where Home Assistant merges."""
+    assert await async_setup_component(hass, "config", {})
+    bulb = fleet_reset.of_kind("color")[0]
+    registry = dr.async_get(hass)
+    core_entry = MockConfigEntry(domain="lifx", title=bulb.label)
+    core_entry.add_to_hass(hass)
+    core_device = registry.async_get_or_create(
+        config_entry_id=core_entry.entry_id,
+        identifiers={("lifx", dr.format_mac(bulb.serial))},
+        connections={(dr.CONNECTION_NETWORK_MAC, mac_plus_one(bulb.serial))},
+    )
+    entry = fleet_entry(
+        fleet_reset, [bulb.serial], broadcast_addresses=[broadcasts_for(fleet_reset, [bulb.serial])]
+    )
+    entry.add_to_hass(hass)
+    old_device = registry.async_get_or_create(  # as an earlier version registered it
+        config_entry_id=entry.entry_id, identifiers={(DOMAIN, bulb.serial)}
+    )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert our_devices(hass, entry)[bulb.serial].id == old_device.id != core_device.id
+    if MERGES_BY_CONNECTION:  # two devices with one connection would confuse lookups by it
+        kept = registry.async_get(old_device.id)
+        assert kept is not None and kept.connections == set()
+
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {
+            "type": "config/device_registry/remove_config_entry",
+            "config_entry_id": entry.entry_id,
+            "device_id": old_device.id,
+        }
+    )
+    assert (await client.receive_json())["success"]
+    found = await hass.services.async_call(
+        DOMAIN, "discover", {}, blocking=True, return_response=True
+    )
+    assert found is not None and bulb.serial in found["devices"]
+    await hass.async_block_till_done()
+
+    ours = our_devices(hass, entry)[bulb.serial]
+    if MERGES_BY_CONNECTION:
+        assert ours.id == core_device.id
+        assert ours.identifiers == {("lifx", dr.format_mac(bulb.serial)), (DOMAIN, bulb.serial)}
+    else:
+        assert ours.id != core_device.id
     assert await hass.config_entries.async_unload(entry.entry_id)
