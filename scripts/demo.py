@@ -130,8 +130,12 @@ def banner(base_url: str, token: str, entry: dict[str, Any], answered: int, tota
 TOKEN={token}
 {curl}
 
- In Developer Tools > Actions (YAML mode, tick "return response"):
+ In Developer Tools > Actions: "Go to YAML mode", paste this over the editor's text, then
+ "Perform action"; the decoded replies appear under the form:
 {yaml_call(call)}
+
+ Devices: {base_url}/config/integrations/integration/{DOMAIN} (one per emulated device;
+ they have no entities: they are what lifx_script.run is aimed at).
 
  Ctrl-C stops Home Assistant and the fleet. State is in config/ (wiped at each start).
 {rule}

@@ -71,6 +71,56 @@ type LifxScriptConfigEntry = ConfigEntry[LifxScriptHub]
 # Where the engine's one UDP socket binds: every interface, an ephemeral port.
 BIND_ADDRESS: tuple[str, int] = ("0.0.0.0", 0)
 
+# Host firmware from 3.70 on uses a MAC address one above the serial (last byte only, wrapping);
+# core LIFX registers that MAC as the device's connection (its util.get_real_mac_addr).
+MAC_PLUS_ONE_FIRMWARE: tuple[int, int] = (3, 70)
+# Where a LIFX Script device page's link leads: the README section that says what the device is
+# for (it has no entities: it is what `lifx_script.run` is aimed at).
+DEVICE_DOCS_URL = "https://github.com/lifx-script/lifx_script#devices"
+# Core LIFX identifies a bulb by its serial written as a MAC: ("lifx", "d0:73:d5:..").
+CORE_LIFX_DOMAIN = "lifx"
+# Before 2026.8 a registry device found by a connection may belong to another config entry, and
+# ours then joins it; from 2026.8 a device has one config entry (`config_entry_id`) and lookups
+# stay inside it.
+REGISTRY_MERGES_ENTRIES = not hasattr(dr.DeviceEntry, "config_entry_id")
+
+
+def device_mac(serial: str, firmware: str | None) -> str | None:
+    """The MAC address core LIFX registers for this bulb; None while its firmware is unknown.
+
+    Registering the same MAC connection lets Home Assistant versions that merge devices by
+    connection show one device for a bulb that both integrations manage. Without the firmware
+    the MAC is a guess that could name a neighbouring bulb, so none is given.
+    """
+    if firmware is None:
+        return None
+    try:
+        version = tuple(int(part) for part in firmware.split(".")[:2])
+        octets = [int(serial[index : index + 2], 16) for index in range(0, 12, 2)]
+    except ValueError:
+        return None
+    if len(version) != 2 or len(serial) != 12 or len(octets) != 6:
+        return None
+    if version >= MAC_PLUS_ONE_FIRMWARE:
+        octets[5] = (octets[5] + 1) % 256
+    return ":".join(f"{octet:02x}" for octet in octets)
+
+
+def possible_macs(serial: str, firmware: str | None) -> set[str]:
+    """Every MAC core LIFX may register for this bulb: both choices while firmware is unknown."""
+    choices = [firmware] if firmware is not None else ["0.0", "3.70"]
+    return {mac for choice in choices if (mac := device_mac(serial, choice)) is not None}
+
+
+def names_other_bulb(identifiers: Iterable[tuple[str, str]], serial: str) -> bool:
+    """True when a registry device's identifiers name a LIFX bulb other than `serial`."""
+    for domain, value in identifiers:
+        if domain == DOMAIN and value != serial:
+            return True
+        if domain == CORE_LIFX_DOMAIN and dr.format_mac(value) != dr.format_mac(serial):
+            return True
+    return False
+
 
 class CannotBind(Exception):
     """The engine could not open its UDP socket."""
@@ -331,13 +381,20 @@ class LifxScriptHub:
 
     @callback
     def _register_devices(self, devices: Mapping[str, DeviceData]) -> None:
-        """One registry device per bulb, named by its label, modelled from products.json."""
+        """One registry device per bulb, named by its label, modelled from products.json.
+
+        The MAC connection is the one core LIFX registers for the same bulb (see `device_mac`);
+        the configuration URL leads to the README's section on these devices.
+        """
         registry = dr.async_get(self.hass)
         for serial, device in devices.items():
             product_id = device.get(CONF_PRODUCT_ID)
+            mac = self._unambiguous_mac(registry, serial, device.get(CONF_FIRMWARE))
             registry.async_get_or_create(
                 config_entry_id=self.entry.entry_id,
                 identifiers={(DOMAIN, serial)},
+                connections={(dr.CONNECTION_NETWORK_MAC, mac)} if mac else None,
+                configuration_url=DEVICE_DOCS_URL,
                 manufacturer=MANUFACTURER,
                 name=device.get(CONF_LABEL) or serial,
                 model=product_name(product_id),
@@ -345,6 +402,36 @@ class LifxScriptHub:
                 serial_number=serial,
                 sw_version=device.get(CONF_FIRMWARE),
             )
+
+    def _unambiguous_mac(
+        self, registry: dr.DeviceRegistry, serial: str, firmware: str | None
+    ) -> str | None:
+        """The bulb's MAC, unless another bulb may have the same one; then None.
+
+        With firmware before 3.70 a bulb's MAC is its serial, from 3.70 on the serial plus one:
+        a bulb whose serial is one above another's (emulated fleets, mixed firmware) may share
+        its MAC. A connection both claim would merge two bulbs into one registry device (and
+        from 2026.8 two devices of one entry with the same connection fail registration).
+        """
+        mac = device_mac(serial, firmware)
+        if mac is None:
+            return None
+        for other, known in self.devices.items():
+            if other != serial and mac in possible_macs(other, known.get(CONF_FIRMWARE)):
+                return None
+        if REGISTRY_MERGES_ENTRIES:  # else `devices` is a view whose `.values()` is deprecated
+            ours = registry.async_get_device(identifiers={(DOMAIN, serial)})
+            for existing in registry.devices.values():
+                if (dr.CONNECTION_NETWORK_MAC, mac) not in existing.connections:
+                    continue
+                if names_other_bulb(existing.identifiers, serial):
+                    return None
+                if ours is not None and existing.id != ours.id:
+                    # Our device, registered apart before it had the connection: adding it
+                    # would give two devices one connection (and the registry's lookup by it
+                    # to ours). Deleting ours lets the next discovery join the other device.
+                    return None
+        return mac
 
     async def async_run(
         self,

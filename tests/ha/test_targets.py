@@ -22,6 +22,7 @@ from homeassistant.helpers import label_registry as lr
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.lifx_script.const import DOMAIN
+from custom_components.lifx_script.hub import device_mac
 from custom_components.lifx_script.targets import resolve_serials
 from tests.support.fleet import Fleet
 
@@ -46,7 +47,8 @@ def core_lifx_light(hass: HomeAssistant, serial: str, name: str) -> tuple[str, s
     device = dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id,
         identifiers={("lifx", as_mac(serial))},
-        connections={(dr.CONNECTION_NETWORK_MAC, as_mac(serial))},
+        # core LIFX's MAC: the serial + 1 on the fleet's firmware (3.70), as hub.device_mac says
+        connections={(dr.CONNECTION_NETWORK_MAC, device_mac(serial, "3.70") or "")},
         manufacturer="LIFX",
         name=name,
     )

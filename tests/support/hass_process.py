@@ -84,6 +84,23 @@ def port_in_use(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+def frontend_missing(python: Path = HASS_PYTHON) -> str | None:
+    """Why `hass` run by `python` would have no web UI; None when it has one.
+
+    The web UI is the `home-assistant-frontend` package (module `hass_frontend`) at the version
+    Home Assistant pins; scripts/setup_browser installs it. Without it the `frontend`
+    integration fails and Home Assistant starts in recovery mode.
+    """
+    if not python.exists():
+        return f"{python} is missing: run scripts/setup first"
+    check = subprocess.run(
+        [str(python), "-c", "import hass_frontend"], capture_output=True, check=False
+    )
+    if check.returncode != 0:
+        return f"home-assistant-frontend is not installed for {python}: run scripts/setup_browser"
+    return None
+
+
 def clean_state(config_dir: Path) -> None:
     """Remove what a previous `hass` run generated in config_dir (users, entries, database)."""
     for name in GENERATED_STATE:
