@@ -107,13 +107,23 @@ class Bool(Scalar):
 
 
 class Enum(Scalar):
-    """An integer enum: given by member, name (case-insensitive) or int; unknown ints kept."""
+    """An integer enum: given by member, name (case-insensitive) or int.
 
-    def __init__(self, enum_cls: type[IntEnum], code: str = "B") -> None:
+    Only values the protocol defines (its RESERVED placeholders included) are
+    sent; any other is refused, never sent as given. Decoding keeps a value no
+    member knows as a plain int, since a device may be newer than this table.
+    """
+
+    def __init__(self, enum_cls: type[IntEnum], code: str = "B", empty_slot: bool = False) -> None:
         self.enum_cls = enum_cls
         self.fmt = code
         self.size = struct.calcsize("<" + code)
         self.hi = (1 << (8 * self.size)) - 1
+        # empty_slot: 0 marks an unused record in a zero-padded array (a button's
+        # spare action slots), so a record read back can be sent again as read
+        self.values = frozenset(
+            {int(member) for member in enum_cls} | ({0} if empty_slot else set())
+        )
 
     def encode(self, value: Any, out: list[Any]) -> None:
         if isinstance(value, str):
@@ -126,8 +136,9 @@ class Enum(Scalar):
         if isinstance(value, IntEnum) and not isinstance(value, self.enum_cls):
             raise FieldError(f"expected a {self.enum_cls.__name__}", value)
         v = _as_int(value)
-        if not 0 <= v <= self.hi:
-            raise FieldError(f"must be between 0 and {self.hi}", value)
+        if v not in self.values:
+            known = ", ".join(f"{m.name}={int(m)}" for m in self.enum_cls)
+            raise FieldError(f"not a {self.enum_cls.__name__} value (known: {known})", value)
         out.append(v)
 
     def encode_raw(self, value: Any, out: list[Any]) -> None:

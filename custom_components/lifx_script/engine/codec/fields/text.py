@@ -18,7 +18,7 @@ def _decode_string(data: bytes) -> str:
 
 
 class String(Scalar):
-    """UTF-8 text, NUL-padded or truncated to the field (never splitting a code point).
+    """UTF-8 text, NUL-padded to the field; text longer than the field is refused, not cut.
 
     Decoding stops at the first NUL and replaces invalid UTF-8; a full-length
     value has no terminator.
@@ -30,14 +30,17 @@ class String(Scalar):
 
     def encode(self, value: Any, out: list[Any]) -> None:
         if isinstance(value, str):
+            # every character takes at least one byte: a longer text is refused unencoded
+            if len(value) > self.size:
+                raise FieldError(
+                    f"at most {self.size} bytes of UTF-8, got {len(value)} characters", value
+                )
             try:
                 data = value.encode("utf-8")
             except UnicodeEncodeError as error:  # a lone surrogate (os.fsdecode and the like)
                 raise FieldError(f"not valid text: {error.reason}", value) from None
             if len(data) > self.size:
-                data = data[: self.size]
-                # drop a code point cut in half by the truncation
-                data = data.decode("utf-8", "ignore").encode("utf-8")
+                raise FieldError(f"at most {self.size} bytes of UTF-8, got {len(data)}", value)
             out.append(data.ljust(self.size, b"\x00"))
             return
         self.encode_raw(value, out)
