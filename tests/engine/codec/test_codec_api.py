@@ -652,3 +652,16 @@ def test_speed() -> None:
     )
     assert seconds < 50e-6
     assert Messages.unpack(data) == msg
+
+
+def test_decoding_tables_hold_photons_rounding_for_every_wire_value() -> None:
+    """The hue and fraction tables replace round() at run time: every entry must match it."""
+    from custom_components.lifx_script.engine.codec.fields.units import (
+        FRACTION_FROM_WIRE,
+        HUE_FROM_WIRE,
+    )
+
+    assert len(HUE_FROM_WIRE) == len(FRACTION_FROM_WIRE) == 0x10000
+    for w in range(0x10000):
+        assert HUE_FROM_WIRE[w] == round(float(w) * 360 / 0x10000, 2), w
+        assert FRACTION_FROM_WIRE[w] == round(float(w) / 0xFFFF, 4), w

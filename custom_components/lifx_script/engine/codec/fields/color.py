@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from ..errors import FieldError
 from .base import MISSING, FieldType, Items
 from .scalars import U16
-from .units import _MEMO_LIMIT, FRACTION, HUE, _frac_from_wire, _hue_from_wire
+from .units import FRACTION, FRACTION_FROM_WIRE, HUE, HUE_FROM_WIRE
 
 
 class Color(NamedTuple):
@@ -25,22 +26,32 @@ _NUMBERS = (int, float)
 _new_tuple = tuple.__new__
 
 
-class _ColorMemo(dict[tuple[int, int, int, int], Color]):
-    """Colors by (hue, saturation, brightness, kelvin) wire values; ``memo[key]`` builds
-    and remembers a missing one (bounded), so a hit costs a single C-level lookup."""
+_make_color: Callable[[tuple[float, float, float, int]], Color] = functools.partial(
+    _new_tuple, Color
+)
 
-    def __missing__(self, key: tuple[int, int, int, int]) -> Color:
-        h, s, b, k = key
-        color: Color = _new_tuple(
-            Color, (_hue_from_wire(h), _frac_from_wire(s), _frac_from_wire(b), k)
+
+def _color_from_wire(items: Sequence[int]) -> Color:
+    """One Color from its four wire values (table look-ups, no rounding at run time)."""
+    h, s, b, k = items
+    return _make_color((HUE_FROM_WIRE[h], FRACTION_FROM_WIRE[s], FRACTION_FROM_WIRE[b], k))
+
+
+def colors_from_wire(items: Sequence[int], start: int, count: int) -> tuple[Color, ...]:
+    """count Colors from the flat wire items at start: column by column, all at C speed."""
+    end = start + 4 * count
+    return tuple(
+        map(
+            _make_color,
+            zip(
+                map(HUE_FROM_WIRE.__getitem__, items[start:end:4]),
+                map(FRACTION_FROM_WIRE.__getitem__, items[start + 1 : end : 4]),
+                map(FRACTION_FROM_WIRE.__getitem__, items[start + 2 : end : 4]),
+                items[start + 3 : end : 4],
+                strict=True,
+            ),
         )
-        if len(self) < _MEMO_LIMIT:
-            self[key] = color
-        return color
-
-
-_COLOR_MEMO = _ColorMemo()
-_color_from_wire = _COLOR_MEMO.__getitem__
+    )
 
 
 class ColorType(FieldType):
@@ -134,7 +145,7 @@ class ColorType(FieldType):
                 raise error.within(name) from None
 
     def decode(self, items: Items, i: int) -> Any:
-        return _color_from_wire(tuple(items[i : i + 4]))
+        return _color_from_wire(items[i : i + 4])
 
     def decode_raw(self, items: Items, i: int) -> Any:
         return {

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 from ..errors import FieldError
 from .base import MISSING, REQUIRED, FieldType, Items, Scalar, resolve_default
-from .color import ColorType, _color_array_items, _color_from_wire
+from .color import ColorType, _color_array_items, colors_from_wire
 from .text import Bytes, Reserved
 
 
@@ -188,8 +188,7 @@ class Array(FieldType):
 
     def decode(self, items: Items, i: int) -> Any:
         if self._fast_color:
-            it = iter(items[i : i + self.n])
-            return tuple(map(_color_from_wire, zip(it, it, it, it, strict=True)))
+            return colors_from_wire(items, i, self.count)
         step = self.elem.n
         decode = self.elem.decode
         return tuple([decode(items, i + k * step) for k in range(self.count)])
