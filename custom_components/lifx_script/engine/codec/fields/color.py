@@ -205,7 +205,7 @@ def _color_array_items(colors: Sequence[Any], count: int) -> list[Any] | None:
     else:
         return None
     if not (
-        set(map(type, hue)).union(map(type, sat), map(type, bri)) <= _INT_FLOAT
+        {*map(type, hue), *map(type, sat), *map(type, bri)} <= _INT_FLOAT
         and {*map(type, kel)} == _INT_ONLY
         and -_HUE_LIMIT < min(hue)
         and max(hue) < _HUE_LIMIT
@@ -217,9 +217,11 @@ def _color_array_items(colors: Sequence[Any], count: int) -> list[Any] | None:
     try:
         sat_w = [int(0xFFFF * s + r - r) for s in sat]
         bri_w = [int(0xFFFF * b + r - r) for b in bri]
-        hue_w = [int(0x10000 * h / 360 + r - r) % 0x10000 for h in hue]
+        hue_w = [int(0x10000 * h / 360 + r - r) for h in hue]
     except (OverflowError, ValueError):  # inf or nan
         return None
+    if min(hue_w) < 0 or max(hue_w) > 0xFFFF:  # hue wraps (360 -> 0, -90 -> 270); rare
+        hue_w = [w % 0x10000 for w in hue_w]
     if min(sat_w) < 0 or max(sat_w) > 0xFFFF or min(bri_w) < 0 or max(bri_w) > 0xFFFF:
         return None
     n = 4 * len(hue)
