@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from ..errors import FieldError
@@ -26,31 +25,26 @@ _NUMBERS = (int, float)
 _new_tuple = tuple.__new__
 
 
-_make_color: Callable[[tuple[float, float, float, int]], Color] = functools.partial(
-    _new_tuple, Color
-)
-
-
 def _color_from_wire(items: Sequence[int]) -> Color:
     """One Color from its four wire values (table look-ups, no rounding at run time)."""
     h, s, b, k = items
-    return _make_color((HUE_FROM_WIRE[h], FRACTION_FROM_WIRE[s], FRACTION_FROM_WIRE[b], k))
+    color: Color = _new_tuple(
+        Color, (HUE_FROM_WIRE[h], FRACTION_FROM_WIRE[s], FRACTION_FROM_WIRE[b], k)
+    )
+    return color
 
 
 def colors_from_wire(items: Sequence[int], start: int, count: int) -> tuple[Color, ...]:
-    """count Colors from the flat wire items at start: column by column, all at C speed."""
-    end = start + 4 * count
+    """count Colors from the flat wire items at start (a comprehension calling
+    tuple.__new__ directly: about twice as fast as mapping a partial over columns)."""
+    hue, fraction, new, color = HUE_FROM_WIRE, FRACTION_FROM_WIRE, _new_tuple, Color
     return tuple(
-        map(
-            _make_color,
-            zip(
-                map(HUE_FROM_WIRE.__getitem__, items[start:end:4]),
-                map(FRACTION_FROM_WIRE.__getitem__, items[start + 1 : end : 4]),
-                map(FRACTION_FROM_WIRE.__getitem__, items[start + 2 : end : 4]),
-                items[start + 3 : end : 4],
-                strict=True,
-            ),
-        )
+        [
+            new(
+                color, (hue[items[i]], fraction[items[i + 1]], fraction[items[i + 2]], items[i + 3])
+            )
+            for i in range(start, start + 4 * count, 4)
+        ]
     )
 
 
