@@ -126,16 +126,20 @@ def value_strategy(ftype: FieldType) -> st.SearchStrategy[Any]:
         return st.one_of(
             st.sampled_from(members),
             st.sampled_from([m.name.lower() for m in members]),
-            st.integers(0, ftype.hi),
+            st.sampled_from(sorted(ftype.values)),
         )
     if isinstance(ftype, Int):
         return st.integers(ftype.lo, ftype.hi)
     if isinstance(ftype, Float32):
         return st.floats(width=32, allow_nan=False, allow_infinity=False)
     if isinstance(ftype, String):
+
+        def fits(text: str, size: int = ftype.size) -> bool:
+            return len(text.encode("utf-8", "surrogatepass")) <= size
+
         return st.one_of(
-            st.text(max_size=ftype.size + 4),
-            st.text(alphabet="aé★", min_size=ftype.size // 2, max_size=ftype.size + 2),
+            st.text(max_size=ftype.size).filter(fits),
+            st.text(alphabet="aé★", min_size=ftype.size // 3, max_size=ftype.size // 3),
             st.just("x" * ftype.size),
         )
     if isinstance(ftype, Bytes):

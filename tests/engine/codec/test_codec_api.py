@@ -310,16 +310,33 @@ def test_header_validation(key: str, value: Any) -> None:
         DeviceMessages.GetPower().clone(**{key: value})
 
 
-def test_enums_by_name_member_or_unknown_int() -> None:
+def test_enums_by_name_member_or_defined_int() -> None:
     base: dict[str, Any] = {"hue": 0, "saturation": 0, "brightness": 0}
     for value in ("PULSE", "pulse", "LIGHT_WAVEFORM_PULSE", codec.Waveform.PULSE, 4):
         msg = LightMessages.SetWaveform(**base, waveform=value)
         assert msg.waveform is codec.Waveform.PULSE and msg.as_dict()["waveform"] == "PULSE"
-    odd = LightMessages.SetWaveform(**base, waveform=77)
-    assert odd.waveform == 77 and odd.as_dict()["waveform"] == 77
     with pytest.raises(ValidationError):
         LightMessages.SetWaveform(**base, waveform=codec.Services.UDP)
-    assert Messages.unpack(odd.pack()).waveform == 77
+    # a value the protocol does not define is refused, never sent as given
+    for unknown in (77, 5, 255):
+        with pytest.raises(ValidationError) as info:
+            LightMessages.SetWaveform(**base, waveform=unknown)
+        assert info.value.field == "waveform" and info.value.value == unknown
+        assert "not a Waveform value" in str(info.value) and f"value={unknown}" in str(info.value)
+    with pytest.raises(ValidationError) as info:
+        MultiZoneMessages.SetMultiZoneEffect(type=9)
+    assert info.value.field == "type" and info.value.value == 9
+    with pytest.raises(ValidationError) as info:
+        LightMessages.SetWaveform.from_raw(**base, waveform=99)
+    assert info.value.field == "waveform" and info.value.value == 99
+    # the protocol's RESERVED placeholders are defined values
+    assert MultiZoneMessages.SetMultiZoneEffect(type=2).type == 2
+    # a device newer than the tables may still send one: decoding keeps the int
+    packet = bytearray(LightMessages.SetWaveform(**base, waveform=4).pack())
+    assert packet[-1] == 4
+    packet[-1] = 77
+    odd = Messages.unpack(bytes(packet))
+    assert odd.waveform == 77 and odd.as_dict()["waveform"] == 77
     button = ButtonMessages.SetButton(
         buttons=[
             {
@@ -349,11 +366,16 @@ def test_label_traps() -> None:
     full = "x" * 32
     assert DeviceMessages.SetLabel(label=full).pack()[36:] == full.encode()
     assert Messages.unpack(DeviceMessages.StateLabel(label=full).pack()).label == full
-    # a multibyte character cut by the 32-byte limit is dropped whole
-    label = "a" * 31 + "★"
-    msg = DeviceMessages.SetLabel(label=label)
-    assert msg.label == "a" * 31 and msg.pack()[36:] == b"a" * 31 + b"\x00"
-    assert DeviceMessages.SetLabel(label="é" * 17).label == "é" * 16
+    # text longer than the field is refused, not cut (in characters or in UTF-8 bytes)
+    for label in ("x" * 33, "a" * 31 + "★", "é" * 17, "x" * 10_000_000):
+        with pytest.raises(ValidationError) as info:
+            DeviceMessages.SetLabel(label=label)
+        assert info.value.field == "label" and info.value.value == label
+        assert "at most 32 bytes" in str(info.value) and len(str(info.value)) < 200
+    assert DeviceMessages.SetLabel(label="é" * 16).label == "é" * 16
+    with pytest.raises(ValidationError) as info:
+        DeviceMessages.SetLocation(location=bytes(16), label="l" * 40, updated_at=0)
+    assert info.value.field == "label"
     # decoding stops at the first NUL and tolerates invalid UTF-8
     payload = b"ab\xffc\x00zzz".ljust(32, b"\x00")
     header = struct.pack("<HHI8s6xBB8xH2x", 68, 0x1400, 1, bytes(8), 0, 1, 25)
@@ -630,3 +652,16 @@ def test_speed() -> None:
     )
     assert seconds < 50e-6
     assert Messages.unpack(data) == msg
+
+
+def test_decoding_tables_hold_photons_rounding_for_every_wire_value() -> None:
+    """The hue and fraction tables replace round() at run time: every entry must match it."""
+    from custom_components.lifx_script.engine.codec.fields.units import (
+        FRACTION_FROM_WIRE,
+        HUE_FROM_WIRE,
+    )
+
+    assert len(HUE_FROM_WIRE) == len(FRACTION_FROM_WIRE) == 0x10000
+    for w in range(0x10000):
+        assert HUE_FROM_WIRE[w] == round(float(w) * 360 / 0x10000, 2), w
+        assert FRACTION_FROM_WIRE[w] == round(float(w) / 0xFFFF, 4), w

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from custom_components.lifx_script.engine.codec import Message, Messages
+from custom_components.lifx_script.engine.codec import Message, Messages, ValidationError
 from custom_components.lifx_script.engine.codec.fields import (
     Array,
     Bool,
@@ -84,7 +84,7 @@ def _extreme(ftype: FieldType, high: bool) -> Any:
     if isinstance(ftype, Bool):
         return high
     if isinstance(ftype, Enum):
-        return ftype.hi if high else 0
+        return max(ftype.values) if high else min(ftype.values)
     if isinstance(ftype, Int):
         return ftype.hi if high else ftype.lo
     if isinstance(ftype, Float32):
@@ -138,6 +138,13 @@ def test_effect_parameter_variants(cls: type[Message], effect_type: int) -> None
     values = _extreme_layout(cls._layout, True)
     values["type"] = effect_type
     values.pop("parameters")  # the variant's defaults
+    type_field = cls._layout.types["type"]
+    assert isinstance(type_field, Enum)
+    if effect_type not in type_field.values:  # not defined by the protocol: refused
+        with pytest.raises(ValidationError) as info:
+            cls(**values)
+        assert info.value.field == "type" and info.value.value == effect_type
+        return
     _check_roundtrip(cls(**values))
 
 
@@ -151,6 +158,13 @@ def test_button_target_variants(cls: type[Message], target_type: int) -> None:
     values["buttons"] = [
         {"actions": [{"gesture": "hold", "target_type": target_type, "target": target}]}
     ]
+    type_field = action_layout.types["target_type"]
+    if target_type not in type_field.values:  # not defined by the protocol: refused
+        with pytest.raises(ValidationError) as info:
+            cls(**values)
+        assert info.value.field == "buttons[0].actions[0].target_type"
+        assert info.value.value == target_type
+        return
     msg = cls(**values)
     _check_roundtrip(msg)
     got = msg.buttons[0].actions[0]

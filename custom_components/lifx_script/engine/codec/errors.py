@@ -28,10 +28,22 @@ class ValidationError(CodecError):
         where = self.message_name or "message"
         if self.field:
             where = f"{where}.{self.field}"
-        return f"{where}: {self.reason} (value={self.value!r})"
+        return f"{where}: {self.reason} (value={short_repr(self.value)})"
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.message_name, self.field, self.value, self.reason))
+
+
+_REPR_LIMIT = 80
+
+
+def short_repr(value: Any) -> str:
+    """``repr(value)``, cut to a readable length (a 10 MB label must not become a 10 MB message)."""
+    text = repr(value)
+    if len(text) <= _REPR_LIMIT:
+        return text
+    size = f"{len(value)} long" if isinstance(value, str | bytes | list | tuple) else "cut"
+    return f"{text[: _REPR_LIMIT - 20]}... ({size})"
 
 
 class UnknownMessageError(ValidationError, KeyError):

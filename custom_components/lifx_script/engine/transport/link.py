@@ -275,8 +275,8 @@ class Link:
                             next_tx = start + next(offsets)
                             while next_tx - start < elapsed:
                                 next_tx = start + next(offsets)
-                        if waiter.mode == NONE:
-                            break
+                        if waiter.mode == NONE and sent:
+                            break  # (not sent: on to the deadline's TimedOut, not [])
                         continue
                     wake = min(wake, next_tx)
                 await self._sleep_until(loop, waiter, wake)
@@ -284,9 +284,10 @@ class Link:
             matcher = self.matcher
             sequences = self.sequences
             heard = waiter.heard
+            expects_reply = waiter.mode != NONE  # no answer asked: no quarantine either
             for s in live:
                 matcher.release((source, s, target))
-                sequences.release(target, s, heard.get(s, 0) >= sent_on[s])
+                sequences.release(target, s, heard.get(s, 0) >= sent_on[s], expects_reply)
         if waiter.unsupported is not None:
             serial = None if target == ZERO_TARGET else target_to_serial(target)
             raise Unsupported(serial, msg.pkt_type, name=msg.name)

@@ -4,7 +4,10 @@ photons draws retry sequences from one counter shared by every target and so mat
 replies to the wrong request; here each 8-byte target has its own counter (1, 2, ... 255,
 0, 1, ...). A sequence is not handed out while it is in flight, nor for a while after its
 request finished: briefly when it was answered (a network duplicate may trail), longer when
-it was not (the device may still answer it late).
+it was not (the device may still answer it late). A message that asks for no answer
+(neither ack nor response) is done with its sequence once sent: the sequence is free at
+once, so frames streamed without acks never wait (the counter still moves on, so it is
+used again only after the other 255).
 
 Broadcasts (the zero target) and unicasts share the device's side of the key: device A's
 answer to a broadcast carries (source, sequence, A), and is only found through the zero-target
@@ -98,18 +101,25 @@ class SequenceAllocator:
                     return seq
         return None
 
-    def release(self, target: bytes, seq: int, answered: bool = False) -> None:
-        """seq's request is done with it; answered: a reply to it did arrive."""
+    def release(
+        self, target: bytes, seq: int, answered: bool = False, expects_reply: bool = True
+    ) -> None:
+        """seq's request is done with it; answered: a reply to it did arrive.
+
+        expects_reply=False: the message asked for no answer, so none can come late and
+        the sequence is free again at once.
+        """
         state = self._targets.get(target)
         if state is None or seq not in state.in_flight:
             return
         state.in_flight.discard(seq)
-        quarantine = (
-            self.answered_quarantine
-            if answered and target != ZERO_TARGET
-            else self.unanswered_quarantine
-        )
-        state.released[seq] = time.monotonic() + quarantine
+        if expects_reply:
+            quarantine = (
+                self.answered_quarantine
+                if answered and target != ZERO_TARGET
+                else self.unanswered_quarantine
+            )
+            state.released[seq] = time.monotonic() + quarantine
         waiting = state.waiting
         while waiting:
             future = waiting.pop(0)

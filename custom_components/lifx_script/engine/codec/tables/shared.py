@@ -267,7 +267,7 @@ BUTTON_ACTION = Struct(
     "ButtonAction",
     ButtonAction,
     (
-        Spec("gesture", Enum(ButtonGesture, "H")),
+        Spec("gesture", Enum(ButtonGesture, "H", empty_slot=True)),
         Spec("target_type", Enum(ButtonTargetType, "H")),
         Spec(
             "target",
