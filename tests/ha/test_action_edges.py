@@ -257,3 +257,45 @@ async def test_discover_is_for_administrators(
     )
     assert isinstance(response, dict)
     assert response["stats"]["replies"] == 1
+
+
+@pytest.mark.parametrize(
+    ("message", "field", "reason_part"),
+    [
+        # a label longer than the field's 32 bytes is refused, not cut and sent
+        ({"type": "SetLabel", "label": "x" * 33}, "label", "32"),
+        ({"type": "SetLabel", "label": "é" * 17}, "label", "32"),
+        # a waveform the protocol does not define is refused, not sent as a number
+        (
+            {
+                "type": "SetWaveform",
+                "waveform": 99,
+                "hue": 0,
+                "saturation": 0,
+                "brightness": 1,
+                "kelvin": 3500,
+                "period": 1,
+                "cycles": 1,
+            },
+            "waveform",
+            "",
+        ),
+    ],
+)
+async def test_field_outside_its_type_is_refused_and_nothing_sent(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    fleet_reset: Fleet,
+    message: dict[str, Any],
+    field: str,
+    reason_part: str,
+) -> None:
+    bulb = fleet_reset.of_kind("color")[0]
+    error = await refused(hass, {"serials": [bulb.serial], "messages": [message]})
+    assert error.translation_key == "invalid_message_field"
+    placeholders = error.translation_placeholders or {}
+    assert placeholders["field"] == field
+    assert reason_part in placeholders["reason"]
+    # the offending value is shown, shortened, never the whole 10 MB a caller may send
+    assert len(placeholders["value"]) <= 100
+    await assert_nothing_sent(fleet_reset)
