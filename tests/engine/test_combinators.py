@@ -132,6 +132,47 @@ async def test_repeater_loops_until_stop(fleet: Fleet) -> None:
     assert loops == 3 and len(results) == 6
 
 
+async def test_repeater_paces_from_planned_starts(
+    fleet: Fleet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every wake-up 10 ms late: loop k still starts near k x min_loop_time, not k x 110 ms.
+
+    The Repeater's clock and sleep are replaced by a clock that every sleep moves on by what
+    was asked plus 10 ms, so the check counts loops, not seconds.
+    """
+    from custom_components.lifx_script.engine.script import combinators
+
+    clock = [1000.0]
+    starts: list[float] = []
+
+    class Clock:
+        @staticmethod
+        def monotonic() -> float:
+            return clock[0]
+
+    class LateSleep:
+        @staticmethod
+        async def sleep(delay: float) -> None:
+            clock[0] += max(delay, 0) + (0.01 if delay > 0 else 0)
+            await asyncio.sleep(0)
+
+    monkeypatch.setattr(combinators, "time", Clock)
+    monkeypatch.setattr(combinators, "asyncio", LateSleep)
+
+    def on_done_loop() -> None:
+        starts.append(clock[0])
+        if len(starts) == 10:
+            raise Repeater.Stop()
+
+    target = hard_coded_target(fleet)
+    repeater = Repeater(DeviceMessages.GetPower(), min_loop_time=0.1, on_done_loop=on_done_loop)
+    await target.script(repeater).run_with_all(fleet.serials[:1])
+    # loop k ends (on_done_loop) at about 1000 + k * 0.1 + 0.01: the lateness never adds up
+    assert [round(at - 1000, 3) for at in starts] == [0.0] + [
+        round(k * 0.1 + 0.01, 3) for k in range(1, 10)
+    ]
+
+
 async def test_repeater_reports_on_done_loop_errors_and_goes_on(fleet: Fleet) -> None:
     target = hard_coded_target(fleet)
     calls = 0

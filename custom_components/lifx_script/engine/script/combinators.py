@@ -126,8 +126,11 @@ class Repeater(Node):
 
     async def execute(self, run: RunContext, serials: Serials) -> bool:
         ok = True
+        # Loops are paced from their planned starts, so a late wake-up does not push every
+        # later loop back (a frame loop keeps its rate); a loop that overran starts the plan
+        # afresh rather than bursting to catch up.
+        planned = time.monotonic()
         while True:
-            start = time.monotonic()
             if not await self.child.execute(run, serials):
                 ok = False
             if self.on_done_loop is not None:
@@ -140,10 +143,12 @@ class Repeater(Node):
                 except Exception as error:
                     run.error(error)
                     ok = False
-            delay = start + self.min_loop_time - time.monotonic()
+            planned += self.min_loop_time
+            delay = planned - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
             else:
+                planned = time.monotonic()
                 await asyncio.sleep(0)  # let others run even when a loop is instant
             serials = await run.refresh(serials)
 
