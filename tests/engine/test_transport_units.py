@@ -227,6 +227,22 @@ def test_state_unhandled_finishes_as_unsupported() -> None:
     assert waiter.done and waiter.unsupported is not None and not waiter.replies
 
 
+def test_state_unhandled_about_another_message_is_not_this_requests_answer() -> None:
+    """A late StateUnhandled for an earlier use of the sequence (another message type) is
+    counted as unmatched; the request still takes its real reply."""
+    matcher, stats = _matcher()
+    waiter = Waiter(MultiZoneMessages.GetColorZones(), RES, unbounded=False)
+    matcher.register((1, 2, A), waiter)
+    matcher.feed(CoreMessages.StateUnhandled(unhandled_type=117).pack_for(A, 1, 2), ADDR)
+    assert not waiter.done and waiter.unsupported is None
+    assert stats["unmatched"] == 1
+    zones = MultiZoneMessages.StateZone(
+        zones_count=1, zone_index=0, hue=0, saturation=0, brightness=0, kelvin=3500
+    )
+    matcher.feed(zones.pack_for(A, 1, 2), ADDR)
+    assert waiter.replies and waiter.unsupported is None
+
+
 def test_multizone_replies_count_and_duplicates_by_zone_index() -> None:
     matcher, stats = _matcher()
     waiter = Waiter(MultiZoneMessages.GetColorZones(start_index=0, end_index=255), RES, False)

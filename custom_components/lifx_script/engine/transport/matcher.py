@@ -186,6 +186,10 @@ class Waiter:
             except DecodeError:
                 stats["unparsable"] += 1
                 return
+            if int(pkt.unhandled_type) != self.request.pkt_type:
+                # about another message: a late answer to an earlier use of this sequence
+                stats["unmatched"] += 1
+                return
             stats["matched"] += 1
             if self.unbounded:
                 return  # one device of many does not support it: not an answer for the rest
