@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import logging
 import random
 import time
@@ -61,6 +63,7 @@ class Link:
         self.sequences = SequenceAllocator()
         self.rate = RateLimiter(rate_limit) if rate_limit else None
         self.endpoint: UdpEndpoint | None = None
+        self.alarms = Alarms()
 
     async def open(self, bind: Addr) -> None:
         self.endpoint = await UdpEndpoint.open(bind, self.matcher.feed)
@@ -284,25 +287,89 @@ class Link:
             raise Unsupported(serial, msg.pkt_type, name=msg.name)
         return waiter.replies
 
-    @staticmethod
-    async def _sleep_until(loop: asyncio.AbstractEventLoop, waiter: Waiter, wake: float) -> None:
+    async def _sleep_until(
+        self, loop: asyncio.AbstractEventLoop, waiter: Waiter, wake: float
+    ) -> None:
         """Sleep until wake or until the waiter finishes, whichever is first."""
-        delay = wake - time.monotonic()
-        if delay <= 0:
+        if wake <= time.monotonic():
             return
         future: asyncio.Future[None] = loop.create_future()
         waiter.future = future
-        handle = loop.call_later(delay, _wake, future)
+        alarms = self.alarms
+        alarms.wake_at(loop, wake, future)
         try:
             await future
         finally:
-            handle.cancel()
             waiter.future = None
+            alarms.leave()
 
 
 def _wake(future: asyncio.Future[None]) -> None:
     if not future.done():
         future.set_result(None)
+
+
+class Alarms:
+    """One event-loop timer for the wake-ups of every request of a link.
+
+    A request sleeps until its next transmission unless its reply comes first, which it
+    usually does: a timer handle per sleep was made, scheduled and cancelled for nothing.
+    Here a sleep is a heap entry; the one timer fires at the earliest, wakes every sleep due
+    by then and is set again for the next. A sleep that ended early (the request finished or
+    was cancelled) stays in the heap, done, and is dropped when its time comes; when no
+    sleep is left, the heap is emptied and the timer cancelled (none lingers).
+    """
+
+    __slots__ = ("_asleep", "_at", "_handle", "_heap", "_order")
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()  # ties: first asleep, first woken
+        self._handle: asyncio.TimerHandle | None = None
+        self._at = float("inf")
+        self._asleep = 0  # wake_at calls not yet followed by leave
+
+    def wake_at(
+        self, loop: asyncio.AbstractEventLoop, when: float, future: asyncio.Future[None]
+    ) -> None:
+        """Set future's result at time.monotonic() == when (unless it is done by then).
+
+        Every call must be followed by one ``leave`` once the sleep is over, however it ended.
+        """
+        self._asleep += 1
+        heapq.heappush(self._heap, (when, next(self._order), future))
+        if when < self._at:
+            self._arm(loop, when)
+
+    def leave(self) -> None:
+        """A sleep is over; the last one clears the heap and the timer."""
+        self._asleep -= 1
+        if self._asleep == 0:
+            self._heap.clear()
+            self._at = float("inf")
+            handle, self._handle = self._handle, None
+            if handle is not None:
+                handle.cancel()
+
+    def _arm(self, loop: asyncio.AbstractEventLoop, when: float) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+        self._at = when
+        self._handle = loop.call_later(max(0.0, when - time.monotonic()), self._fire, loop)
+
+    def _fire(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._handle = None
+        self._at = float("inf")
+        heap = self._heap
+        now = time.monotonic()
+        while heap and heap[0][0] <= now:
+            future = heapq.heappop(heap)[2]
+            if not future.done():
+                future.set_result(None)
+        while heap and heap[0][2].done():
+            heapq.heappop(heap)  # ended early: no timer for it
+        if heap:
+            self._arm(loop, heap[0][0])
 
 
 class _ShortSet:
