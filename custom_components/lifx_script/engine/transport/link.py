@@ -64,6 +64,8 @@ class Link:
         self.rate = RateLimiter(rate_limit) if rate_limit else None
         self.endpoint: UdpEndpoint | None = None
         self.alarms = Alarms()
+        # datagrams of this loop iteration's transmissions, sent together (see _flush)
+        self._outbox: list[tuple[bytes, Addr]] = []
 
     async def open(self, bind: Addr) -> None:
         self.endpoint = await UdpEndpoint.open(bind, self.matcher.feed)
@@ -128,16 +130,35 @@ class Link:
             matcher.release((source, old, target))
             sequences.release(target, old, waiter.heard.get(old, 0) >= sent_on.pop(old))
         data = msg.pack_for(target, source, seq)
-        endpoint = self.endpoint
-        if endpoint is None:
+        if self.endpoint is None:
             raise ConnectionError("the session's socket is closed")
+        outbox = self._outbox
+        if not outbox:
+            asyncio.get_running_loop().call_soon(self._flush)
         for addr in addrs:
-            endpoint.send(data, addr)
+            outbox.append((data, addr))
         stats = self.stats
         stats["sent"] += len(addrs)
         if not first:
             stats["retransmits"] += len(addrs)
         return seq
+
+    def _flush(self) -> None:
+        """Send what this iteration's transmissions queued, back to back.
+
+        Many requests transmit in one event-loop iteration (a burst of replies frees their
+        lanes together). Sent one by one between other work, each datagram to a receiver
+        on this host wakes it on its own, and the wake-up is charged to the sender: about
+        9 us a datagram on loopback, against 2 us when they go out together. The delay is
+        the rest of one loop iteration.
+        """
+        outbox, self._outbox = self._outbox, []
+        endpoint = self.endpoint
+        if endpoint is None:
+            return  # closed meanwhile: as if sent and lost
+        send = endpoint.send
+        for data, addr in outbox:
+            send(data, addr)
 
     def request(
         self,
