@@ -214,7 +214,8 @@ class Link:
         sent_on: dict[int, int] = {}  # transmissions per live sequence
         seq = 0
         sent = 0
-        short = _ShortSet()
+        short: _ShortSet | None = None  # made when a reply set comes up short
+        alarms = self.alarms
         # once the device has heard us: resend every acked_step from acked_from (see retry.py)
         acked_step: float | None = None
         acked_from = 0.0
@@ -226,6 +227,8 @@ class Link:
                 if quiet:
                     end = min(waiter.last_reply + gap, deadline)
                     if now >= end:
+                        if short is None:
+                            short = _ShortSet()
                         if now < deadline and short.ask_again(waiter, seq, sent, no_retry):
                             # an "at most n" set came up short: the device resends all of it
                             # and duplicates are dropped, so ask until an answer adds nothing
@@ -295,7 +298,17 @@ class Link:
                             break
                         continue
                     wake = min(wake, next_tx)
-                await self._sleep_until(loop, waiter, wake)
+                if wake > time.monotonic():
+                    # sleep until wake or until the waiter finishes, whichever is first
+                    # (inline: a coroutine less to make and to resume through)
+                    future: asyncio.Future[None] = loop.create_future()
+                    waiter.future = future
+                    alarms.wake_at(loop, wake, future)
+                    try:
+                        await future
+                    finally:
+                        waiter.future = None
+                        alarms.leave()
         finally:
             matcher = self.matcher
             sequences = self.sequences
@@ -307,22 +320,6 @@ class Link:
             serial = None if target == ZERO_TARGET else target_to_serial(target)
             raise Unsupported(serial, msg.pkt_type, name=msg.name)
         return waiter.replies
-
-    async def _sleep_until(
-        self, loop: asyncio.AbstractEventLoop, waiter: Waiter, wake: float
-    ) -> None:
-        """Sleep until wake or until the waiter finishes, whichever is first."""
-        if wake <= time.monotonic():
-            return
-        future: asyncio.Future[None] = loop.create_future()
-        waiter.future = future
-        alarms = self.alarms
-        alarms.wake_at(loop, wake, future)
-        try:
-            await future
-        finally:
-            waiter.future = None
-            alarms.leave()
 
 
 def _wake(future: asyncio.Future[None]) -> None:
