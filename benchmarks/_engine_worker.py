@@ -1,6 +1,7 @@
 """One library's side of bench_engine.py, in its own process (run by .venv-bench's Python).
 
-stdin, first line: {"peer": NAME, "devices": [[serial, ip, port], ...], "rounds": R}
+stdin, first line: {"peer": NAME, "devices": [[serial, ip, port], ...], "rounds": R,
+"lifx_async_reuse_port": BOOL (default false: see LifxAsync.setup)}
 stdout: {"ready": true, ...setup figures, "cold": ROUND} after setup and one cold round;
 then, after a "go" line on stdin, {"rounds": [ROUND, ...], ...memory figures}.
 Or {"na": reason} when the library cannot take part.
@@ -172,9 +173,19 @@ class LifxAsync(Peer):
     `await light.set_color(HSBK, duration=0)` (waits for the ack) and
     `await light.get_color()`, all devices at once with asyncio.gather."""
 
+    reuse_port = False
+
     async def setup(self, devices: list[tuple[str, str, int]]) -> None:
         from lifx import HSBK, Light
 
+        if not self.reuse_port:
+            # lifx-async binds every device's socket to port 0 with SO_REUSEPORT: with
+            # hundreds of devices the kernel can give two of them the same port, and the
+            # replies of one then go to the other (timeouts, then minutes of retries: not
+            # what we measure). Off by default here; --lifx-async-reuse-port keeps it.
+            from lifx.network import transport
+
+            transport._SO_REUSEPORT = None
         self.hsbk = HSBK
         self.lights = [Light(serial, ip, port) for serial, ip, port in devices]
 
@@ -318,6 +329,8 @@ async def main() -> None:
     rounds = int(request["rounds"])
     rss_start = _common.rss_kib()
     peer = PEERS[request["peer"]]()
+    if isinstance(peer, LifxAsync):
+        peer.reuse_port = bool(request.get("lifx_async_reuse_port"))
     started = time.perf_counter()
     try:
         await peer.setup(devices)

@@ -49,12 +49,14 @@ def run_peer(
     peer: str,
     rounds: int,
     profile: Path | None = None,
+    lifx_async_reuse_port: bool = False,
 ) -> dict[str, Any]:
     worker = _common.Worker([WORKER])
     request: dict[str, Any] = {
         "peer": peer,
         "devices": [d.as_list() for d in devices],
         "rounds": rounds,
+        "lifx_async_reuse_port": lifx_async_reuse_port,
     }
     if profile is not None:
         request["profile"] = str(profile / f"{peer}-{len(devices)}.pstats")
@@ -214,6 +216,12 @@ def main() -> None:
         help="who answers: the cheap responder (default: CPU figures are the libraries' own) "
         "or the emulator (realistic, but slower than the libraries)",
     )
+    parser.add_argument(
+        "--lifx-async-reuse-port",
+        action="store_true",
+        help="keep lifx-async's SO_REUSEPORT on its per-device sockets (its default; with "
+        "hundreds of devices two can share a port and time out)",
+    )
     args = parser.parse_args()
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
@@ -243,7 +251,13 @@ def main() -> None:
         for n in sizes:
             devices = fleet.devices[:n]
             rows = [
-                summarise(peer, n, run_peer(fleet, devices, peer, rounds, args.profile))
+                summarise(
+                    peer,
+                    n,
+                    run_peer(
+                        fleet, devices, peer, rounds, args.profile, args.lifx_async_reuse_port
+                    ),
+                )
                 for peer in peers
             ]
             print_size(n, rows, labels)
