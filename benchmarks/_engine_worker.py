@@ -1,6 +1,7 @@
 """One library's side of bench_engine.py, in its own process (run by .venv-bench's Python).
 
-stdin, first line: {"peer": NAME, "devices": [[serial, ip, port], ...], "rounds": R}
+stdin, first line: {"peer": NAME, "devices": [[serial, ip, port], ...], "rounds": R,
+"lifx_async_reuse_port": BOOL (default false: see LifxAsync.setup)}
 stdout: {"ready": true, ...setup figures, "cold": ROUND} after setup and one cold round;
 then, after a "go" line on stdin, {"rounds": [ROUND, ...], ...memory figures}.
 Or {"na": reason} when the library cannot take part.
@@ -9,7 +10,10 @@ A round: SetColor with ack_required to every device (all at once, each library's
 wait for the acks; then GetColor (res_required, no ack: what lifx-async and aiolifx send;
 ours and photons are told so, their default would also ask for an ack) to every device and
 wait for the LightStates.
-ROUND = {"wall", "cpu", "acks", "states", "matching", "errors", "first_error"}.
+ROUND = {"wall", "cpu", "rusage", "acks", "states", "matching", "errors", "first_error"}:
+cpu from time.process_time(), rusage from getrusage(RUSAGE_SELF) user + system, both for the
+whole process. The ready line also holds "timer_check": both clocks and the wall clock over
+a plain loop (no I/O), which shows whether the CPU clocks count what they should here.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import asyncio
 import contextlib
 import json
 import os
+import resource
 import sys
 import time
 import traceback
@@ -168,9 +173,19 @@ class LifxAsync(Peer):
     `await light.set_color(HSBK, duration=0)` (waits for the ack) and
     `await light.get_color()`, all devices at once with asyncio.gather."""
 
+    reuse_port = False
+
     async def setup(self, devices: list[tuple[str, str, int]]) -> None:
         from lifx import HSBK, Light
 
+        if not self.reuse_port:
+            # lifx-async binds every device's socket to port 0 with SO_REUSEPORT: with
+            # hundreds of devices the kernel can give two of them the same port, and the
+            # replies of one then go to the other (timeouts, then minutes of retries: not
+            # what we measure). Off by default here; --lifx-async-reuse-port keeps it.
+            from lifx.network import transport
+
+            transport._SO_REUSEPORT = None
         self.hsbk = HSBK
         self.lights = [Light(serial, ip, port) for serial, ip, port in devices]
 
@@ -271,9 +286,31 @@ async def read_line() -> str:
     return await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
 
 
+def rusage_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timer_check(seconds: float = 0.2) -> dict[str, float]:
+    """A plain loop for about `seconds`: wall, process_time and getrusage over it."""
+    wall = time.perf_counter()
+    cpu = time.process_time()
+    rusage = rusage_cpu()
+    total = 0
+    while time.perf_counter() - wall < seconds:
+        for i in range(1000):
+            total += i
+    return {
+        "wall": time.perf_counter() - wall,
+        "cpu": time.process_time() - cpu,
+        "rusage": rusage_cpu() - rusage,
+    }
+
+
 async def run_round(peer: Peer, hue: float) -> dict[str, Any]:
     result = Round()
     cpu = time.process_time()
+    rusage = rusage_cpu()
     wall = time.perf_counter()
     try:
         await peer.round(hue, result)
@@ -281,7 +318,8 @@ async def run_round(peer: Peer, hue: float) -> dict[str, Any]:
         result.error(error)
     wall = time.perf_counter() - wall
     cpu = time.process_time() - cpu
-    return {"wall": wall, "cpu": cpu, **vars(result)}
+    rusage = rusage_cpu() - rusage
+    return {"wall": wall, "cpu": cpu, "rusage": rusage, **vars(result)}
 
 
 async def main() -> None:
@@ -291,6 +329,8 @@ async def main() -> None:
     rounds = int(request["rounds"])
     rss_start = _common.rss_kib()
     peer = PEERS[request["peer"]]()
+    if isinstance(peer, LifxAsync):
+        peer.reuse_port = bool(request.get("lifx_async_reuse_port"))
     started = time.perf_counter()
     try:
         await peer.setup(devices)
@@ -307,6 +347,7 @@ async def main() -> None:
         {
             "ready": True,
             "setup": setup,
+            "timer_check": timer_check(),
             "cold": cold,
             "rss_start_kib": rss_start,
             "rss_setup_kib": rss_setup,

@@ -1,9 +1,14 @@
-"""Engine benchmark: SetColor (with ack) then GetColor to 100 and to 500 emulated devices,
-each on its own UDP port on 127.0.0.1, with our engine and, side by side in the same run and
-against the same emulator process, lifx-photons-core, lifx-async and aiolifx.
+"""Engine benchmark: SetColor (with ack) then GetColor to 100 and to 500 devices, each on its
+own UDP port on 127.0.0.1, with our engine and, side by side in the same run and against the
+same responder process, lifx-photons-core, lifx-async and aiolifx.
 
     scripts/setup --bench && .venv-bench/bin/python benchmarks/bench_engine.py
-        [--devices 100] [--quick] [--rounds N] [--peers NAME,...]
+        [--devices 100] [--quick] [--rounds N] [--peers NAME,...] [--responder cheap|emulator]
+
+The devices are answered by the cheap responder (default, `_responder.py`: one process, one
+socket per device, replies from precomputed bytes; it costs a fraction of any library's CPU,
+so the libraries' CPU figures are theirs) or by the emulator (`--responder emulator`:
+lifx-emulator-core, realistic but slower than every library, so wall times are its own).
 
 Each library runs in its own process (.venv-bench's Python), so imports and memory don't
 mix: it sets up (target / per-device objects), does one cold round (first use: sockets,
@@ -32,23 +37,26 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common
+import _responder
 
 WORKER = str(Path(__file__).resolve().parent / "_engine_worker.py")
 ALL_PEERS = (_common.OURS, "lifx-photons-core", "lifx-async", "aiolifx")
 
 
 def run_peer(
-    fleet: _common.Fleets,
+    fleet: _common.Fleets | _responder.CheapFleet,
     devices: list[_common.Device],
     peer: str,
     rounds: int,
     profile: Path | None = None,
+    lifx_async_reuse_port: bool = False,
 ) -> dict[str, Any]:
     worker = _common.Worker([WORKER])
     request: dict[str, Any] = {
         "peer": peer,
         "devices": [d.as_list() for d in devices],
         "rounds": rounds,
+        "lifx_async_reuse_port": lifx_async_reuse_port,
     }
     if profile is not None:
         request["profile"] = str(profile / f"{peer}-{len(devices)}.pstats")
@@ -86,6 +94,8 @@ def summarise(peer: str, n: int, result: dict[str, Any]) -> dict[str, Any]:
     replies = min(r["acks"] + r["matching"] for r in [*warm, result["cold"]])
     replies_all = sum(r["acks"] + r["matching"] for r in warm)
     cpu = sum(r["cpu"] for r in warm)
+    rusage = sum(r.get("rusage", r["cpu"]) for r in warm)
+    check = result.get("timer_check") or {}
     return {
         "peer": peer,
         "replies": replies,
@@ -101,6 +111,8 @@ def summarise(peer: str, n: int, result: dict[str, Any]) -> dict[str, Any]:
         "wall_min": min(r["wall"] for r in warm),
         "cpu_round": cpu / len(warm),
         "cpu_per": cpu / (2 * n * len(warm)),
+        "rusage_per": rusage / (2 * n * len(warm)),
+        "timer_check": check,
         "maxrss": result["maxrss_kib"] / 1024,
         "rss_growth": (result["maxrss_kib"] - result["rss_start_kib"]) / 1024,
         "emulator_cpu": result["emulator_cpu"],
@@ -115,7 +127,7 @@ def print_size(n: int, rows: list[dict[str, Any]], labels: dict[str, str]) -> No
     table = []
     for r in rows:
         if "na" in r:
-            table.append([labels[r["peer"]], "n/a"] + [""] * 12)
+            table.append([labels[r["peer"]], "n/a"] + [""] * 13)
             continue
         faster = _common.fmt_ratio(r["wall"] / ours["wall"]) if ours and r is not ours else "-"
         cpu_x = _common.fmt_ratio(r["cpu_per"] / ours["cpu_per"]) if ours and r is not ours else "-"
@@ -128,6 +140,7 @@ def print_size(n: int, rows: list[dict[str, Any]], labels: dict[str, str]) -> No
                 _common.fmt(r["wall"], 3),
                 faster,
                 _common.fmt(r["cpu_per"] * 1e6, 1),
+                _common.fmt(r["rusage_per"] * 1e6, 1),
                 cpu_x,
                 _common.fmt(r["maxrss"], 1),
                 _common.fmt(r["rss_growth"], 1),
@@ -146,17 +159,25 @@ def print_size(n: int, rows: list[dict[str, Any]], labels: dict[str, str]) -> No
             "wall s",
             "x",
             "CPU us/(msg.dev)",
+            "rusage us",
             "x",
             "peak RSS MiB",
             "growth MiB",
-            "emu CPU s",
-            "emu pkts in/out",
+            "resp CPU s",
+            "resp pkts in/out",
             "setup s",
             "blocked",
         ],
         table,
         title=f"{n} devices: SetColor (ack) then GetColor, per round",
     )
+    for r in rows:
+        check = r.get("timer_check")
+        if check:
+            print(
+                f"  {labels[r['peer']]}: timer check, plain loop: wall {check['wall']:.3f} s, "
+                f"process_time {check['cpu']:.3f} s, getrusage {check['rusage']:.3f} s"
+            )
     for r in rows:
         if "na" in r:
             print(f"  {labels[r['peer']]}: n/a: {r['na']}")
@@ -188,6 +209,19 @@ def main() -> None:
         help="write a cProfile of each library's warm rounds to DIR "
         "(slows them: figures are then not comparable)",
     )
+    parser.add_argument(
+        "--responder",
+        choices=("cheap", "emulator"),
+        default="cheap",
+        help="who answers: the cheap responder (default: CPU figures are the libraries' own) "
+        "or the emulator (realistic, but slower than the libraries)",
+    )
+    parser.add_argument(
+        "--lifx-async-reuse-port",
+        action="store_true",
+        help="keep lifx-async's SO_REUSEPORT on its per-device sockets (its default; with "
+        "hundreds of devices two can share a port and time out)",
+    )
     args = parser.parse_args()
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
@@ -202,16 +236,28 @@ def main() -> None:
     started = time.monotonic()
     print("Engine benchmark: SetColor (ack) then GetColor to every device")
     print(_common.machine_line())
-    with _common.Fleets(max(sizes)) as fleet:
+    responder = (
+        _responder.CheapFleet(max(sizes))
+        if args.responder == "cheap"
+        else _common.Fleets(max(sizes))
+    )
+    with responder as fleet:
         print(
-            f"emulator: {len(fleet.devices)} devices on 127.0.0.1, one UDP port each, one "
-            f"process, started in {fleet.start_seconds:.2f} s; {rounds} warm rounds each"
+            f"{args.responder} responder: {len(fleet.devices)} devices on 127.0.0.1, one UDP "
+            f"port each, one process, started in {fleet.start_seconds:.2f} s; "
+            f"{rounds} warm rounds each"
         )
         print()
         for n in sizes:
             devices = fleet.devices[:n]
             rows = [
-                summarise(peer, n, run_peer(fleet, devices, peer, rounds, args.profile))
+                summarise(
+                    peer,
+                    n,
+                    run_peer(
+                        fleet, devices, peer, rounds, args.profile, args.lifx_async_reuse_port
+                    ),
+                )
                 for peer in peers
             ]
             print_size(n, rows, labels)
@@ -220,9 +266,10 @@ def main() -> None:
         "columns: replies = acks + LightStates carrying the colour just set: worst round "
         "(cold included) and all warm rounds; "
         "cold = first round (sockets, discovery); wall = median warm round; x = theirs / "
-        "ours (above 1: we are better); CPU = library process CPU / (2 x devices x rounds); "
+        "ours (above 1: we are better); CPU = library process CPU (time.process_time) / "
+        "(2 x devices x rounds), rusage = the same from getrusage (user + system); "
         "peak RSS = ru_maxrss of the library's process, growth = over its RSS at start; "
-        "emu = emulator process CPU and packets per warm round; blocked = refused "
+        "resp = responder process CPU and packets per warm round; blocked = refused "
         "non-loopback sends (must be 0)"
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 import pytest
 
@@ -316,6 +317,34 @@ async def test_limit_int_or_none(fleet: Fleet, limit: int | None, most: int) -> 
         fleet.serials, limit=(limit, counter)
     )
     assert counter.most == most
+
+
+async def test_an_int_limit_keeps_that_many_in_flight_in_serial_order(fleet: Fleet) -> None:
+    # one message to more devices than the limit: sent in lanes (see Run.lanes), which must
+    # keep exactly as many requests going, in the order of the serials, as a task each would
+    target = hard_coded_target(fleet)
+    order: list[str] = []
+    in_flight = most = 0
+    async with target.session() as sender:
+        link = sender.link
+        request = link.request
+
+        async def observed(msg: Any, dest: bytes, addrs: Any, **options: Any) -> Any:
+            nonlocal in_flight, most
+            order.append(dest[:6].hex())
+            in_flight += 1
+            most = max(most, in_flight)
+            try:
+                return await request(msg, dest, addrs, **options)
+            finally:
+                in_flight -= 1
+
+        link.request = observed  # type: ignore[method-assign]
+        serials = fleet.serials
+        results = await sender(DeviceMessages.GetPower(), serials, limit=3)
+    assert order == serials
+    assert most == 3
+    assert sorted(r.serial for r in results) == sorted(serials)
 
 
 async def test_an_int_limit_is_a_new_semaphore_per_run(fleet: Fleet) -> None:

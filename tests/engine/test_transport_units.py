@@ -32,6 +32,7 @@ from custom_components.lifx_script.engine.transport import (
     parse_address,
     parse_addresses,
 )
+from custom_components.lifx_script.engine.transport.link import Alarms
 from custom_components.lifx_script.engine.transport.matcher import ACK_ONLY, RES, new_stats
 
 A = serial_to_target("d073d5000001")
@@ -302,6 +303,42 @@ async def test_rate_cap_spaces_sends_to_one_device_only() -> None:
     assert stamps["b"][1] - stamps["b"][0] >= 0.05 - 0.002
     # another device is not held up: b's first send goes before a's second
     assert order[:2] == ["a", "b"] and order.count("a") == 5
+
+
+# -- one timer for every request's sleep --------------------------------------------------------
+
+
+async def test_alarms_wake_sleeps_in_time_order_and_leave_no_timer() -> None:
+    loop = asyncio.get_running_loop()
+    alarms = Alarms()
+    woken: list[str] = []
+    now = time.monotonic()
+
+    async def sleep(name: str, delay: float) -> None:
+        future: asyncio.Future[None] = loop.create_future()
+        alarms.wake_at(loop, now + delay, future)
+        try:
+            await future
+            assert time.monotonic() >= now + delay
+            woken.append(name)
+        finally:
+            alarms.leave()
+
+    late = asyncio.create_task(sleep("late", 0.06))
+    ended_early = asyncio.create_task(sleep("ended early", 0.03))
+    await asyncio.sleep(0)
+    ended_early.cancel()  # a request that finished before its next transmission
+    await asyncio.gather(late, sleep("first", 0.02), sleep("tie a", 0.04), sleep("tie b", 0.04))
+    assert woken == ["first", "tie a", "tie b", "late"]
+    # no sleep left: no timer is left behind to fire for nothing
+    assert alarms._handle is None and not alarms._heap
+
+    blocked = asyncio.create_task(sleep("never", 60))
+    await asyncio.sleep(0)
+    blocked.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await blocked
+    assert alarms._handle is None and not alarms._heap
 
 
 # -- errors ----------------------------------------------------------------------------------------

@@ -30,6 +30,10 @@ class RunContext(Protocol):
         """msg to one serial (None: broadcast); True if it worked."""
         ...
 
+    def lanes(self, serials: Sequence[str]) -> int | None:
+        """Send one message to serials in this many lanes, not a task each (None: tasks)."""
+        ...
+
     def error(self, error: BaseException) -> None:
         """Report an error (raised later, or given to the error catcher)."""
 
@@ -90,7 +94,24 @@ class MessageNode(Node):
         return [run.send(self.msg, serial) for serial in serials]
 
     async def execute(self, run: RunContext, serials: Serials) -> bool:
+        if self.own_serial is None and serials is not None and len(serials) > 1:
+            width = run.lanes(serials)
+            if width is not None:
+                return await self._in_lanes(run, serials, width)
         return await all_ok(self.coroutines(run, serials))
+
+    async def _in_lanes(self, run: RunContext, serials: Sequence[str], width: int) -> bool:
+        """Each lane sends to the next serial not yet taken: the same order as a task each."""
+        pending = iter(serials)
+        msg = self.msg
+
+        async def lane() -> bool:
+            ok = True
+            for serial in pending:
+                ok = await run.send(msg, serial) and ok
+            return ok
+
+        return await all_ok([lane() for _ in range(width)])
 
     def messages(self) -> list[Message]:
         return [self.msg]

@@ -8,7 +8,7 @@ results stream in completion order and an early exit cancels everything cleanly.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Coroutine, Generator
+from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
@@ -73,6 +73,14 @@ class Run:
         # photons' found=: where these devices are, used before the session's cache/discovery
         self._located: dict[str, Addr] = dict(options.found or {})
         self._missing: set[str] = set()
+        # the most sends in flight at once, when only limits of this run's own (ints) bound
+        # it; None: no limit, or a limit object that others may share
+        specs = [spec for spec in options.limits if spec is not None]
+        self._width = (
+            min(spec for spec in specs if isinstance(spec, int))
+            if specs and all(isinstance(spec, int) for spec in specs)
+            else None
+        )
 
     # -- errors and results ----------------------------------------------------------------
 
@@ -140,6 +148,23 @@ class Run:
         return addr
 
     # -- the leaf send ---------------------------------------------------------------------
+
+    def lanes(self, serials: Sequence[str]) -> int | None:
+        """How many sends of one message to serials can be in flight at once, if fewer.
+
+        A task per serial would mostly wait for the run's limit: this many lanes, each
+        sending to the next serial in order, keep the same number in flight with fewer
+        tasks. None (a task each) when a limit may be shared, for a broadcast, or when a
+        serial must still be looked for (its lane would wait without holding a slot).
+        """
+        width = self._width
+        if width is None or width >= len(serials) or self.options.broadcast is not None:
+            return None
+        located = self._located
+        for serial in serials:
+            if serial not in located:
+                return None
+        return width
 
     async def send(self, msg: Message, serial: str | None) -> bool:
         """msg to one serial (None: zero target, to the broadcast addresses); True if it worked."""
