@@ -4,8 +4,11 @@ Starts `hass` (tests/support/hass_process.py, Home Assistant's venv `.venv`) and
 fleet on 127.0.0.1, sets the integration up through the REST config flow, then for each call
 shape: polls `GET /api/` every 10 ms from another thread while the call runs (the longest
 answer is the longest the event loop was blocked, plus HTTP), and reads the `hass` process's
-resident memory (VmRSS) before and after and its peak (VmHWM). Then one call just over the
-limits, which must be refused at once. Prints figures; asserts nothing about speed.
+resident memory (VmRSS) before and after and its peak (VmHWM). Inside `hass`,
+hass_probe/sitecustomize.py times every event-loop step and every full garbage collection
+(`gc.callbacks`): the longest step is reported with and without the collections in it, and the
+callback that took it. Then one call just over the limits, which must be refused at once.
+Prints figures; asserts nothing about speed. The machine may be shared: run it a few times.
 
     .venv/bin/python benchmarks/bench_action_limits.py            # 250 devices, ~2 min
     .venv/bin/python benchmarks/bench_action_limits.py --devices 50
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -44,6 +48,36 @@ from tests.support.hass_process import (  # noqa: E402
 )
 
 STUB_FRONTEND = REPO_ROOT / "tests" / "e2e" / "stub_frontend"
+LOOP_PROBE = Path(__file__).resolve().parent / "hass_probe"
+
+
+def probe_lines(log: Path, since: float, until: float) -> tuple[list[list[str]], list[float]]:
+    """Loop steps (end, ms, gc ms, callback) and full collections (ms) the probe saw then."""
+    steps: list[list[str]] = []
+    collections: list[float] = []
+    for line in log.read_text().splitlines() if log.exists() else []:
+        kind, at, *rest = line.split(" ", 4)
+        if not since <= float(at) <= until:
+            continue
+        if kind == "gc2":
+            collections.append(float(rest[0]))
+        elif kind == "step":
+            steps.append(rest)
+    return steps, collections
+
+
+def report_loop(log: Path, since: float, until: float) -> None:
+    """The longest event-loop steps during a call, with and without garbage collection."""
+    steps, collections = probe_lines(log, since, until)
+    full = ", ".join(f"{ms:.0f} ms" for ms in collections) or "none"
+    print(f"  hass event loop (steps over 5 ms): full garbage collections {full}")
+    if not steps:
+        print("    no step longer than 5 ms")
+        return
+    longest = max(steps, key=lambda step: float(step[0]))
+    print(f"    longest step {float(longest[0]):.0f} ms ({float(longest[1]):.0f} ms of it GC)")
+    ours = max(steps, key=lambda step: float(step[0]) - float(step[1]))
+    print(f"    longest without GC {float(ours[0]) - float(ours[1]):.0f} ms: {ours[2][:120]}")
 
 
 def memory_kib(pid: int) -> dict[str, int]:
@@ -85,9 +119,10 @@ def longest_api_answer(
         time.sleep(0.01)
 
 
-def measure(client: HassClient, pid: int, name: str, data: dict[str, Any]) -> None:
+def measure(client: HassClient, pid: int, name: str, data: dict[str, Any], probe_log: Path) -> None:
     """One call while /api/ is polled: wall time, replies, response size, memory, API latency."""
     before = memory_kib(pid)
+    since = time.time()
     answers: list[tuple[float, float]] = []
     stop = threading.Event()
     poller = threading.Thread(target=longest_api_answer, args=(client, stop, answers))
@@ -113,6 +148,26 @@ def measure(client: HassClient, pid: int, name: str, data: dict[str, Any]) -> No
     shown = ", ".join(f"{took * 1000:.0f} ms asked at {at - started:+.2f} s" for took, at in slow)
     print(f"  GET /api/ during the call ({len(answers)} answers; idle {idle * 1000:.0f} ms)")
     print(f"    longest: {shown} (the call took {wall:.2f} s)")
+    report_loop(probe_log, since, time.time())
+
+
+def tile_frames(frames: int, tiles: int) -> list[list[dict[str, Any]]]:
+    """Each frame a Set64 per tile, sent together; the frames in order."""
+    return [
+        [
+            {
+                "type": "Set64",
+                "tile_index": tile,
+                "width": 8,
+                "colors": [
+                    {"hue": (frame * 7 + pixel) % 360, "saturation": 1, "brightness": 0.5}
+                    for pixel in range(64)
+                ],
+            }
+            for tile in range(tiles)
+        ]
+        for frame in range(frames)
+    ]
 
 
 def main() -> None:
@@ -125,7 +180,7 @@ def main() -> None:
     sends = min(args.sends, MAX_SENDS_PER_CALL)
     with (
         tempfile.TemporaryDirectory() as tmp,
-        Fleet(f"colorx{args.devices}", serial_prefix="d073e5") as fleet,
+        Fleet(f"colorx{args.devices}", "tile:5", serial_prefix="d073e5") as fleet,
     ):
         config_dir = Path(tmp) / "config"
         shutil.copytree(
@@ -134,8 +189,13 @@ def main() -> None:
             ignore=shutil.ignore_patterns(".storage", "*.db*", "*.log*", ".HA_VERSION", "deps"),
         )
         seed_storage(config_dir)
+        probe_log = Path(tmp) / "loop_probe.log"
+        os.environ["LIFX_SCRIPT_LOOP_PROBE"] = str(probe_log)
         process = HassProcess(
-            config_dir, free_port(), log_path=config_dir / "hass.out", pythonpath=[STUB_FRONTEND]
+            config_dir,
+            free_port(),
+            log_path=config_dir / "hass.out",
+            pythonpath=[STUB_FRONTEND, LOOP_PROBE],
         )
         process.start()
         try:
@@ -157,13 +217,14 @@ def main() -> None:
                 },
                 timeout=300,
             )
-            serials = fleet.serials
+            serials = [device.serial for device in fleet.of_kind("color")]
             per_device = sends // len(serials)
             measure(
                 client,
                 process.pid,
                 f"{len(serials)} devices x {per_device} GetColor",
                 {"serials": serials, "messages": ["GetColor"] * per_device},
+                probe_log,
             )
             few = serials[: max(1, sends // MAX_MESSAGES_PER_CALL)]
             measure(
@@ -171,6 +232,7 @@ def main() -> None:
                 process.pid,
                 f"{len(few)} devices x {min(sends, MAX_MESSAGES_PER_CALL)} GetColor",
                 {"serials": few, "messages": ["GetColor"] * min(sends, MAX_MESSAGES_PER_CALL)},
+                probe_log,
             )
             over = MAX_SENDS_PER_CALL // len(serials) + 1
             measure(
@@ -178,6 +240,16 @@ def main() -> None:
                 process.pid,
                 f"just over: {len(serials)} devices x {over} GetColor",
                 {"serials": serials, "messages": ["GetColor"] * over},
+                probe_log,
+            )
+            chain = fleet.of_kind("tile")[0].serial
+            frames = MAX_MESSAGES_PER_CALL // 5
+            measure(
+                client,
+                process.pid,
+                f"a 5-tile chain painted for {frames} frames (5 Set64 of 64 colours a frame)",
+                {"serials": [chain], "pipeline": tile_frames(frames, 5)},
+                probe_log,
             )
             print(f"\nemulator received {fleet.received()} packets in all")
         finally:

@@ -26,7 +26,14 @@ from homeassistant.core import (
 from homeassistant.exceptions import HomeAssistantError, Unauthorized, UnknownUser
 from homeassistant.helpers import config_validation as cv
 
-from .build import PipelineOptions, build_script, did_you_mean, invalid, reply_fields, show
+from .build import (
+    PipelineOptions,
+    async_build_script,
+    did_you_mean,
+    invalid,
+    reply_fields,
+    show,
+)
 from .const import (
     CONF_FIRMWARE,
     CONF_IP,
@@ -278,7 +285,7 @@ async def async_run(call: ServiceCall) -> ServiceResponse:
     """Validate and build everything, then send it and report per serial."""
     data = validate(RUN_SCHEMA, call.data)
     serials = resolve_serials(call.hass, data)
-    built = build_script(
+    built = await async_build_script(
         data.get(ATTR_MESSAGES),
         data.get(ATTR_PIPELINE),
         PipelineOptions(
