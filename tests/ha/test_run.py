@@ -14,7 +14,7 @@ from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.lifx_script.const import DOMAIN
-from tests.ha.helpers import SlowBulbs, dead_port, make_options
+from tests.ha.helpers import SlowBulbs, dead_port, make_options, registry_device
 from tests.support.fleet import Fleet
 
 SET_COLOR = {
@@ -37,7 +37,7 @@ async def run(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
 
 
 def device_id(hass: HomeAssistant, serial: str) -> str:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, serial)})
+    device = registry_device(hass, serial)
     assert device is not None
     return device.id
 
