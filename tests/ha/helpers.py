@@ -44,18 +44,21 @@ def make_options(**overrides: Any) -> dict[str, Any]:
 def registry_device(hass: HomeAssistant, serial: str) -> dr.DeviceEntry | None:
     """The registry device of a bulb (identifier (lifx_script, serial)), or None.
 
-    Works on every tested Home Assistant: 2026.10+ refuses `DeviceRegistry.async_get_device`
-    from code outside an integration (identifiers are no longer unique across config entries),
-    and its replacement `async_get_device_by_identifier` does not exist in 2025.4. Looking
-    through the registry's devices works on both; more than one match is a test failure.
+    Works on every tested Home Assistant: 2026.10+ refuses `DeviceRegistry.async_get_device`,
+    and lookups in `registry.devices`, from code outside an integration (identifiers are no
+    longer unique across config entries); its replacement `async_get_device_by_identifier`
+    does not exist in 2025.4. Listing each config entry's devices works on both; more than one
+    device with the identifier is a test failure.
     """
-    found = [
-        device
-        for device in dr.async_get(hass).devices.values()
+    registry = dr.async_get(hass)
+    found = {
+        device.id: device
+        for entry in hass.config_entries.async_entries()
+        for device in dr.async_entries_for_config_entry(registry, entry.entry_id)
         if (DOMAIN, serial) in device.identifiers
-    ]
+    }
     assert len(found) <= 1, f"{len(found)} registry devices for {serial}"
-    return found[0] if found else None
+    return next(iter(found.values()), None)
 
 
 async def action_texts(hass: HomeAssistant) -> dict[str, str]:
