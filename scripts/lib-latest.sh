@@ -212,17 +212,32 @@ sync_checkout() {
     ln -s "$ROOT_WORK/venv-emulator" "$dest/.venv-emulator"
 }
 
-# stop_root_processes: end what still runs inside the root (a hass or an emulator a killed
-# test left behind), found by its root directory, one pid at a time.
-stop_root_processes() {
-    local root proc pid
+# root_pids: processes running inside the root (their root directory is it).
+root_pids() {
+    local root proc
     root="$(realpath -m "$SID_ROOT")"
     for proc in /proc/[0-9]*; do
-        pid="${proc#/proc/}"
-        [ "$pid" = "$$" ] && continue
         if [ "$(readlink "$proc/root" 2>/dev/null)" = "$root" ]; then
-            log "stopping process $pid left inside the root"
-            kill -TERM "$pid" 2>/dev/null || true
+            echo "${proc#/proc/}"
         fi
+    done
+}
+
+# stop_root_processes: end what still runs inside the root (a hass or an emulator a killed
+# test left behind), by pid: SIGTERM, then SIGKILL after 10 s.
+stop_root_processes() {
+    local pids pid waited=0
+    pids="$(root_pids)"
+    [ -n "$pids" ] || return 0
+    log "stopping processes left inside the root: $(echo "$pids" | tr '\n' ' ')"
+    for pid in $pids; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    while [ -n "$(root_pids)" ] && [ "$waited" -lt 10 ]; do
+        sleep 1
+        waited=$((waited + 1))
+    done
+    for pid in $(root_pids); do
+        kill -KILL "$pid" 2>/dev/null || true
     done
 }
