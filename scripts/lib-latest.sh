@@ -146,7 +146,8 @@ configure_root() {
     if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
         cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
     fi
-    in_root "$root" update-ca-certificates >/dev/null
+    # (It warns about the bundle file itself, which holds many certificates: not a problem.)
+    in_root "$root" update-ca-certificates 2>&1 | { grep -v '^rehash: warning: skipping ca-certificates.crt' || true; } >&2
     if [ -f /etc/pip.conf ]; then
         cp /etc/pip.conf "$root/etc/pip.conf"
     fi
@@ -170,7 +171,7 @@ ensure_root() {
     ensure_debootstrap
     local mirror
     mirror="$(debian_mirror)"
-    log "building a Debian $SID_SUITE root with Python 3.14 in $SID_ROOT (from $mirror; about 2 minutes)"
+    log "building a Debian $SID_SUITE root with Python 3.14 in $SID_ROOT (from $mirror; a few minutes)"
     # debootstrap mounts /proc and /sys in the target itself: in a namespace of its own, so a
     # killed build leaves nothing mounted. A failed try starts again from an empty folder.
     build_once() {
