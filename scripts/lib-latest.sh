@@ -123,7 +123,11 @@ in_root() {
         fi
     done
     mkdir -p "$LATEST_HOME/uv-cache" "$root$ROOT_UV_CACHE"
-    cp -L /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+    # The host's DNS settings (replacing a symlink a package may have put there).
+    if [ -e /etc/resolv.conf ]; then
+        rm -f "$root/etc/resolv.conf"
+        cp -L /etc/resolv.conf "$root/etc/resolv.conf"
+    fi
     # The mounts happen in the new namespace only; `exec chroot` keeps it alive exactly as long
     # as the command.
     unshare --mount --propagation private -- /bin/bash -euc '
