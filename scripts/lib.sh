@@ -48,7 +48,8 @@ uv_bin() {
         log "installing uv $UV_VERSION into .venv-tools/"
         rm -rf "$tools"
         "$(find_python)" -m venv "$tools"
-        "$tools/bin/python" -m pip install --quiet "uv==$UV_VERSION"
+        retry 3 "pip install uv==$UV_VERSION" \
+            "$tools/bin/python" -m pip install --quiet "uv==$UV_VERSION" >&2
     fi
     echo "$tools/bin/uv"
 }
@@ -69,7 +70,8 @@ ensure_venv() {
     log "setting up ${dir#"$REPO_ROOT"/} from ${requirements#"$REPO_ROOT"/}"
     rm -rf "$dir"
     "$uv" venv --quiet --python "$python" "$dir"
-    "$uv" pip install --quiet --python "$dir/bin/python" "$@" -r "$requirements"
+    retry 3 "uv pip install -r ${requirements#"$REPO_ROOT"/}" \
+        "$uv" pip install --quiet --python "$dir/bin/python" "$@" -r "$requirements"
     echo "$stamp" > "$dir/.stamp"
 }
 
@@ -87,6 +89,7 @@ ensure_extra() {
     local uv
     uv="$(uv_bin)"
     log "installing ${requirements#"$REPO_ROOT"/} into ${dir#"$REPO_ROOT"/}"
-    "$uv" pip install --quiet --python "$dir/bin/python" "$@" -r "$requirements"
+    retry 3 "uv pip install -r ${requirements#"$REPO_ROOT"/}" \
+        "$uv" pip install --quiet --python "$dir/bin/python" "$@" -r "$requirements"
     echo "$stamp" > "$stamp_file"
 }
