@@ -8,6 +8,23 @@ UV_VERSION="0.13.9"
 
 log() { printf '\033[1m[lifx_script]\033[0m %s\n' "$*" >&2; }
 
+# retry TRIES DESCRIPTION COMMAND...: run COMMAND until it succeeds, waiting 10, 20, 40 s between
+# tries; a clear error when the last try fails (downloads from PyPI and the Debian mirror).
+retry() {
+    local tries="$1" what="$2" attempt=1 pause=10
+    shift 2
+    until "$@"; do
+        if [ "$attempt" -ge "$tries" ]; then
+            log "error: $what failed $tries times; giving up (network, mirror or index trouble?)"
+            return 1
+        fi
+        log "$what failed (try $attempt of $tries); retrying in ${pause}s"
+        sleep "$pause"
+        attempt=$((attempt + 1))
+        pause=$((pause * 2))
+    done
+}
+
 find_python() {
     # .python-version selects 3.13 for pyenv; fall back to any python3.13 on PATH.
     local candidate
@@ -31,7 +48,8 @@ uv_bin() {
         log "installing uv $UV_VERSION into .venv-tools/"
         rm -rf "$tools"
         "$(find_python)" -m venv "$tools"
-        "$tools/bin/python" -m pip install --quiet "uv==$UV_VERSION"
+        retry 3 "pip install uv==$UV_VERSION" \
+            "$tools/bin/python" -m pip install --quiet "uv==$UV_VERSION" >&2
     fi
     echo "$tools/bin/uv"
 }
@@ -52,7 +70,8 @@ ensure_venv() {
     log "setting up ${dir#"$REPO_ROOT"/} from ${requirements#"$REPO_ROOT"/}"
     rm -rf "$dir"
     "$uv" venv --quiet --python "$python" "$dir"
-    "$uv" pip install --quiet --python "$dir/bin/python" "$@" -r "$requirements"
+    retry 3 "uv pip install -r ${requirements#"$REPO_ROOT"/}" \
+        "$uv" pip install --quiet --python "$dir/bin/python" "$@" -r "$requirements"
     echo "$stamp" > "$dir/.stamp"
 }
 
@@ -70,6 +89,7 @@ ensure_extra() {
     local uv
     uv="$(uv_bin)"
     log "installing ${requirements#"$REPO_ROOT"/} into ${dir#"$REPO_ROOT"/}"
-    "$uv" pip install --quiet --python "$dir/bin/python" "$@" -r "$requirements"
+    retry 3 "uv pip install -r ${requirements#"$REPO_ROOT"/}" \
+        "$uv" pip install --quiet --python "$dir/bin/python" "$@" -r "$requirements"
     echo "$stamp" > "$stamp_file"
 }

@@ -15,6 +15,10 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any
 
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+
+from custom_components.lifx_script.const import DOMAIN
 from custom_components.lifx_script.hub import DEFAULT_OPTIONS
 from tests.support.fleet import Fleet
 
@@ -35,6 +39,39 @@ def make_options(**overrides: Any) -> dict[str, Any]:
         "message_timeout": 2.0,
         **overrides,
     }
+
+
+def registry_device(hass: HomeAssistant, serial: str) -> dr.DeviceEntry | None:
+    """The registry device of a bulb (identifier (lifx_script, serial)), or None.
+
+    Works on every tested Home Assistant: 2026.10+ refuses `DeviceRegistry.async_get_device`,
+    and lookups in `registry.devices`, from code outside an integration (identifiers are no
+    longer unique across config entries); its replacement `async_get_device_by_identifier`
+    does not exist in 2025.4. Listing each config entry's devices works on both; more than one
+    device with the identifier is a test failure.
+    """
+    registry = dr.async_get(hass)
+    found = {
+        device.id: device
+        for entry in hass.config_entries.async_entries()
+        for device in dr.async_entries_for_config_entry(registry, entry.entry_id)
+        if (DOMAIN, serial) in device.identifiers
+    }
+    assert len(found) <= 1, f"{len(found)} registry devices for {serial}"
+    return next(iter(found.values()), None)
+
+
+async def action_texts(hass: HomeAssistant) -> dict[str, str]:
+    """The actions' English names and descriptions, keyed like "run.fields.serials.name".
+
+    Read from the translations: Home Assistant 2026.10+ no longer merges them into
+    `async_get_all_descriptions` (the frontend fetches them itself); 2025.4 has both.
+    """
+    from homeassistant.helpers.translation import async_get_translations
+
+    prefix = f"component.{DOMAIN}.services."
+    texts = await async_get_translations(hass, "en", "services", {DOMAIN})
+    return {key.removeprefix(prefix): text for key, text in texts.items() if key.startswith(prefix)}
 
 
 def fleet_devices(fleet: Fleet, serials: list[str] | None = None) -> dict[str, dict[str, Any]]:

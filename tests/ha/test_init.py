@@ -24,7 +24,15 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator,
 
 from custom_components.lifx_script.const import DOMAIN
 from tests.ha.conftest import fleet_entry
-from tests.ha.helpers import SlowBulbs, broadcasts_for, dead_port, fleet_devices, make_options
+from tests.ha.helpers import (
+    SlowBulbs,
+    action_texts,
+    broadcasts_for,
+    dead_port,
+    fleet_devices,
+    make_options,
+    registry_device,
+)
 from tests.support.fleet import Fleet
 
 
@@ -45,7 +53,7 @@ async def test_registry_devices(
     devices = dr.async_entries_for_config_entry(registry, loaded_entry.entry_id)
     assert len(devices) == len(fleet.devices)
     for emulated in fleet.devices:
-        device = registry.async_get_device(identifiers={(DOMAIN, emulated.serial)})
+        device = registry_device(hass, emulated.serial)
         assert device is not None
         assert device.name == emulated.label
         assert device.manufacturer == "LIFX"
@@ -53,7 +61,7 @@ async def test_registry_devices(
         assert device.model_id == str(emulated.product_id)
         assert device.sw_version == "3.70"
         assert device.serial_number == emulated.serial
-    strip = registry.async_get_device(identifiers={(DOMAIN, fleet.of_kind("multizone")[0].serial)})
+    strip = registry_device(hass, fleet.of_kind("multizone")[0].serial)
     assert strip is not None and strip.model == "LIFX Z"
 
 
@@ -157,16 +165,15 @@ async def test_background_discovery(hass: HomeAssistant, fleet: Fleet) -> None:
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     hub = entry.runtime_data
-    registry = dr.async_get(hass)
     first = hub._discovery_task
     assert first is not None and not first.done()  # setup returned before discovery finished
-    assert registry.async_get_device(identifiers={(DOMAIN, new.serial)}) is None
+    assert registry_device(hass, new.serial) is None
 
     await first
     assert entry.data["devices"][known.serial]["port"] == known.port
     assert entry.data["devices"][new.serial]["label"] == new.label
     assert entry.data["devices"][new.serial]["product_id"] == new.product_id
-    device = registry.async_get_device(identifiers={(DOMAIN, new.serial)})
+    device = registry_device(hass, new.serial)
     assert device is not None
     assert device.name == new.label
     assert device.sw_version == entry.data["devices"][new.serial]["firmware"]
@@ -210,7 +217,7 @@ async def test_discover_action(hass: HomeAssistant, socket_enabled: None, fleet:
     assert found["product"] == "LIFX Z"
     assert "multizone" in found["capabilities"]
     assert strip.serial in entry.data["devices"]
-    assert dr.async_get(hass).async_get_device(identifiers={(DOMAIN, strip.serial)})
+    assert registry_device(hass, strip.serial)
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 
@@ -223,8 +230,7 @@ async def test_remove_stale_device(
     """Users can delete a bulb that is gone; it leaves the entry and the engine's cache."""
     assert await async_setup_component(hass, "config", {})
     serial = fleet.serials[-1]
-    registry = dr.async_get(hass)
-    device = registry.async_get_device(identifiers={(DOMAIN, serial)})
+    device = registry_device(hass, serial)
     assert device is not None
     client = await hass_ws_client(hass)
     await client.send_json_auto_id(
@@ -236,7 +242,7 @@ async def test_remove_stale_device(
     )
     answer = await client.receive_json()
     assert answer["success"], answer
-    assert registry.async_get_device(identifiers={(DOMAIN, serial)}) is None
+    assert registry_device(hass, serial) is None
     assert serial not in loaded_entry.data["devices"]
     assert serial not in loaded_entry.runtime_data.sender.found
     await hass.async_block_till_done()
@@ -254,7 +260,7 @@ async def test_remove_device_while_unloaded(
     assert await async_setup_component(hass, "config", {})
     assert await hass.config_entries.async_unload(loaded_entry.entry_id)
     serial = fleet.serials[0]
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, serial)})
+    device = registry_device(hass, serial)
     assert device is not None
     client = await hass_ws_client(hass)
     await client.send_json_auto_id(
@@ -302,8 +308,9 @@ async def test_action_descriptions(hass: HomeAssistant) -> None:
 
     assert await async_setup_component(hass, DOMAIN, {})
     descriptions = (await async_get_all_descriptions(hass))[DOMAIN]
+    texts = await action_texts(hass)
     run = descriptions["run"]
-    assert run["name"] == "Run a LIFX script"
+    assert texts["run.name"] == "Run a LIFX script"
     assert run["response"] == {"optional": True}
     assert set(run["fields"]) == {
         "device_id",
@@ -317,10 +324,10 @@ async def test_action_descriptions(hass: HomeAssistant) -> None:
         "limit",
         "raise_on_error",
     }
-    for name, field in run["fields"].items():
-        assert field["name"], name
-        assert field["description"], name
+    for name in run["fields"]:
+        assert texts.get(f"run.fields.{name}.name"), name
+        assert texts.get(f"run.fields.{name}.description"), name
     assert run["fields"]["device_id"]["selector"] == {
         "device": {"integration": DOMAIN, "multiple": True}
     }
-    assert descriptions["discover"]["name"] == "Discover devices"
+    assert texts["discover.name"] == "Discover devices"

@@ -14,7 +14,7 @@ from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.lifx_script.const import DOMAIN
-from tests.ha.helpers import SlowBulbs, dead_port, make_options
+from tests.ha.helpers import SlowBulbs, dead_port, make_options, registry_device
 from tests.support.fleet import Fleet
 
 SET_COLOR = {
@@ -37,10 +37,7 @@ async def run(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
 
 
 def device_id(hass: HomeAssistant, serial: str) -> str:
-    # async_get_device is deprecated in 2026.10 (it raises when a test calls it)
-    (entry,) = hass.config_entries.async_entries(DOMAIN)
-    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
-    device = next((d for d in devices if (DOMAIN, serial) in d.identifiers), None)
+    device = registry_device(hass, serial)
     assert device is not None
     return device.id
 
@@ -318,14 +315,10 @@ async def test_device_timeout_raises(hass: HomeAssistant, fleet: Fleet) -> None:
         )
     assert time.monotonic() - started < 3
     assert not isinstance(caught.value, ServiceValidationError)
-    # one device failed while the other answered: singular, and a hint where its reply went
-    assert caught.value.translation_key == "device_error_with_replies"
-    assert caught.value.translation_placeholders["errors"] == f"{dead}: GetPower timed out"
-    assert caught.value.translation_placeholders["replies"] == "1"
-    message = str(caught.value)
-    assert message.startswith(f"A device failed: {dead}: GetPower timed out."), message
-    assert message.count(dead) == 1
-    assert "raise_on_error to false" in message
+    assert caught.value.translation_key == "device_errors"
+    assert caught.value.translation_placeholders["serials"] == dead
+    assert "timed out" in caught.value.translation_placeholders["errors"]
+    assert dead in str(caught.value)
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 
 import pytest
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
@@ -24,6 +23,7 @@ from custom_components.lifx_script.const import DOMAIN
 from custom_components.lifx_script.engine import DeviceMessages, DiscoveryMessages
 from custom_components.lifx_script.engine.codec import serial_to_target
 from tests.ha.conftest import fleet_entry
+from tests.ha.helpers import registry_device
 from tests.support.fleet import Fleet
 
 INVENTED = "d073d5abcdef"
@@ -51,7 +51,6 @@ async def test_a_forged_discovery_changes_nothing_in_the_registry(
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     hub = entry.runtime_data
-    registry = dr.async_get(hass)
     sender = hub.sender
     to = ("127.0.0.1", sender.link.endpoint.local_address[1])
     forger_port = forger.getsockname()[1]
@@ -75,13 +74,13 @@ async def test_a_forged_discovery_changes_nothing_in_the_registry(
 
     assert sorted(response["devices"]) == sorted([known.serial, other.serial])
     assert INVENTED not in entry.data["devices"]
-    assert registry.async_get_device(identifiers={(DOMAIN, INVENTED)}) is None
+    assert registry_device(hass, INVENTED) is None
     stored = entry.data["devices"]
     assert (stored[known.serial]["ip"], stored[known.serial]["port"]) == known.addr
     assert (stored[other.serial]["ip"], stored[other.serial]["port"]) == other.addr
     for device in (known, other):
         assert stored[device.serial]["label"] == device.label
-        entry_device = registry.async_get_device(identifiers={(DOMAIN, device.serial)})
+        entry_device = registry_device(hass, device.serial)
         assert entry_device is not None and entry_device.name == device.label
     assert sender.found[known.serial] == known.addr
     assert INVENTED not in sender.found

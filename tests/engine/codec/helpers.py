@@ -33,8 +33,8 @@ from custom_components.lifx_script.engine.codec.fields import (
     Union,
 )
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-GOLDEN = REPO_ROOT.parent / "shared" / "reference" / "golden-packets.json"
+# Reference packets from another LIFX implementation, carried with the tests (see data/README.md).
+GOLDEN = Path(__file__).resolve().parent / "data" / "golden_packets.json"
 
 
 @cache
