@@ -127,8 +127,10 @@ def validate(schema: vol.Schema, data: Mapping[str, Any]) -> dict[str, Any]:
             else:
                 value = None
         reason = str(getattr(err, "msg", err))
-        if reason == "extra keys not allowed" and isinstance(schema.schema, Mapping):
-            known = [str(key) for key in schema.schema]
+        known = [str(key) for key in schema.schema] if isinstance(schema.schema, Mapping) else []
+        if len(path) == 1 and known and field not in known:
+            # an extra key, whatever the validation library calls it ("extra keys not
+            # allowed"; newer: "not a valid option, did you mean ...")
             reason = f"not a field of this action{did_you_mean(field, known)}"
         raise invalid(
             "invalid_action_data", field=field, value=show(value), reason=reason

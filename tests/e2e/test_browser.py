@@ -133,6 +133,7 @@ class Browser:
         )
         self.page = self.context.pages[0] if self.context.pages else await self.context.new_page()
         self.page.set_default_timeout(STEP_TIMEOUT_MS)
+        await confirm_http_settings_when_asked(self.page)
 
     async def stop(self) -> None:
         if self.context is not None:
@@ -222,6 +223,21 @@ async def screenshot_on_failure(page: Any, name: str) -> AsyncIterator[None]:
         raise AssertionError(f"{err}\n{where}") from err
 
 
+async def confirm_http_settings_when_asked(page: Any) -> None:
+    """Answer Home Assistant 2026.x's "Confirm new HTTP server configuration" as a user would.
+
+    From 2026.x the YAML http settings (loopback, the test's port) move into storage as a trial
+    that the frontend asks the user to confirm, in a dialog over whatever page is open; 2025.4
+    never shows it. Playwright clicks Confirm whenever the dialog covers a step.
+    """
+    dialog = page.get_by_text("Confirm new HTTP server configuration")
+
+    async def confirm(_dialog: Any) -> None:
+        await page.get_by_role("button", name="Confirm", exact=True).click()
+
+    await page.add_locator_handler(dialog, confirm)
+
+
 async def log_in(page: Any, demo_hass: DemoHass) -> None:
     """The login form, as the demo user; done once the app (its sidebar) has loaded."""
     async with screenshot_on_failure(page, "login"):
@@ -259,9 +275,14 @@ async def open_run_action(page: Any, base_url: str) -> None:
     if await to_ui.is_visible():  # the page remembers the last mode
         await to_ui.click()
     await picker.click()
-    await page.keyboard.press("Control+A")  # 2025.4 shows the last action chosen: replace it
-    await page.keyboard.type(f"{DOMAIN}.run")
-    await page.get_by_role("option", name=re.compile(rf"{DOMAIN}\.run")).first.click()
+    # Type into the picker's own search field (2025.4: the combo box; newer: the list's search
+    # box), never into the page: a stray key opens the quick bar on newer versions. fill()
+    # replaces the last action chosen, which 2025.4 shows.
+    await picker.locator("input:visible").last.fill(f"{DOMAIN}.run")
+    # 2025.4 lists options; newer versions list rows that show the action's id as text (the
+    # picker itself shows it too once chosen, under the list: the list's row comes last)
+    option = page.get_by_role("option", name=re.compile(rf"{DOMAIN}\.run"))
+    await option.or_(page.get_by_text(f"{DOMAIN}.run", exact=True)).last.click()
     # The fields of the action, each with its name and description.
     await page.locator("ha-service-control ha-settings-row").first.wait_for()
 
