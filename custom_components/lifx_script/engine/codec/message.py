@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, NamedTuple
 
 from .errors import FieldError, ValidationError
+from .fastinit import compile_init
 from .fields import MISSING, Derived, FieldType, Layout, Scalar, Spec, Union, jsonable
 from .header import (
     HEADER_SIZE,
@@ -115,6 +116,20 @@ def _check_uint(name: str, key: str, value: Any, hi: int) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= hi:
         return int(value)
     raise ValidationError(name, key, value, f"expected an integer between 0 and {hi}")
+
+
+def _generic_init(
+    self: Message,
+    fields: Mapping[str, Any],
+    target: Any,
+    source: Any,
+    sequence: Any,
+    ack_required: Any,
+    res_required: Any,
+) -> None:
+    """The generic constructor, which a compiled one (codec/fastinit.py) falls back to."""
+    self._init(fields, False)
+    self._set_header(target, source, sequence, ack_required, res_required)
 
 
 class Message:
@@ -610,4 +625,7 @@ def build_message_class(namespace: str, definition: MessageDef) -> type[Message]
     for key, ftype, _, index in layout.fields:
         cached = not isinstance(ftype, Scalar) or isinstance(ftype, Union)
         attrs[key] = (_CachedFieldAttr if cached else _FieldAttr)(key, ftype, index)
+    init = compile_init(definition.name, layout, _generic_init)
+    if init is not None:
+        attrs["__init__"] = init
     return type(definition.name, (Message,), attrs)
