@@ -14,10 +14,25 @@ the compiled constructor only ever builds what the generic one builds.
 from __future__ import annotations
 
 import keyword
+import struct
 from collections.abc import Callable
 from typing import Any
 
-from .fields import MISSING, REQUIRED, Derived, Enum, FieldType, Int, Layout, Scaled, Struct, Union
+from .fields import (
+    MISSING,
+    REQUIRED,
+    Array,
+    ColorType,
+    Derived,
+    Enum,
+    FieldType,
+    Int,
+    Layout,
+    Scaled,
+    Struct,
+    Union,
+)
+from .fields.color import color_array_wire_unchecked
 from .fields.units import FRACTION, HUE
 from .header import _SERIAL_CACHE, ZERO_TARGET
 
@@ -47,6 +62,8 @@ def compile_init(
         "_serials": _SERIAL_CACHE.get,
         "_ZERO": ZERO_TARGET,
         "_R": _RINT,
+        "_caw": color_array_wire_unchecked,
+        "_spack": struct.Struct("<" + layout.fmt).pack,
     }
     params: list[str] = []
     body: list[str] = []
@@ -64,6 +81,8 @@ def compile_init(
         body += lines
         items.append(item)
     names = [f[0] for f in layout.fields]
+    # unchecked colour arrays are checked by packing (struct refuses items out of range)
+    packed = "_caw" in "".join(body)
     wire = "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
     source = "\n".join(
         [
@@ -74,6 +93,7 @@ def compile_init(
             "            raise _Slow",
             *("        " + line for line in body),
             f"        _wire = {wire}",
+            "        _p = _spack(*_wire)" if packed else "        _p = None",
             "        if target.__class__ is str:",
             "            _t = _serials(target)",
             "            if _t is None:",
@@ -97,7 +117,7 @@ def compile_init(
             "        _generic(self, _fields, target, source, sequence, ack_required, res_required)",
             "        return",
             "    self._wire = _wire",
-            "    self._payload = None",
+            "    self._payload = _p",
             "    self._cache = None",
             "    self._target = _t",
             "    self._tagged = _t == _ZERO",
@@ -137,14 +157,14 @@ def _field_code(
     if ftype is HUE:
         lines += [
             f"elif {key}.__class__ is float or {key}.__class__ is int:",
-            f"    _w{i} = int(0x10000 * {key} / 360 + _R - _R)",
+            f"    _w{i} = int(65536.0 * {key} / 360.0 + _R - _R)",
             f"    if not 0 <= _w{i} <= 0xFFFF:",
             "        raise _Slow",
         ]
     elif ftype is FRACTION:
         lines += [
             f"elif {key}.__class__ is float or {key}.__class__ is int:",
-            f"    _w{i} = int(0xFFFF * {key} + _R - _R)",
+            f"    _w{i} = int(65535.0 * {key} + _R - _R)",
             f"    if not 0 <= _w{i} <= 0xFFFF:",
             "        raise _Slow",
         ]
@@ -152,6 +172,14 @@ def _field_code(
         lines += [
             f"elif {key}.__class__ is int and {ftype.lo} <= {key} <= {ftype.hi}:",
             f"    _w{i} = {key}",
+        ]
+    elif isinstance(ftype, Array) and isinstance(ftype.elem, ColorType):
+        lines += [
+            f"elif ({key}.__class__ is list or {key}.__class__ is tuple)"
+            f" and len({key}) <= {ftype.count}:",
+            f"    _w{i} = _caw({key}, {ftype.count})",
+            f"    if _w{i} is None:",
+            "        raise _Slow",
         ]
     elif isinstance(ftype, Enum):
         env[f"_v{i}"] = ftype.values

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from itertools import chain
 from typing import Any, NamedTuple
 
 from ..errors import FieldError
@@ -224,4 +225,84 @@ def _color_array_items(colors: Sequence[Any], count: int) -> list[Any] | None:
     items[1:n:4] = sat_w
     items[2:n:4] = bri_w
     items[3:n:4] = kel
+    return items
+
+
+_NUMBER_TYPES = frozenset({int, float})
+# the wire values a bool can give: hue 0/182, saturation and brightness 0/0xFFFF, kelvin 0/1
+_BOOL_WIRE = frozenset({0, 1, 182, 0xFFFF})
+
+
+def color_array_wire_unchecked(colors: Sequence[Any], count: int) -> list[Any] | None:
+    """Wire items of ``Array(COLOR, count)`` for plain colours, ranges NOT checked; else None.
+
+    For a caller that packs the items at once with the array's ``H`` format, which
+    refuses every item outside 0..0xFFFF (and any kelvin that is not an int): it then
+    gives exactly ``_color_array_items``'s items, and when the packing fails the caller
+    takes the checked path, which wraps hues (360 -> 0) and names a bad colour.
+    Colours all dicts of exactly hue, saturation, brightness and kelvin, or all
+    4-tuples/lists/Colors; hue, saturation and brightness ints or floats.
+
+    Dicts are read and converted in one pass per component (float constants: the
+    interpreter's float-float fast path; the same values, as int * float converts the
+    int exactly). A value that is not a number fails the arithmetic; a bool does not,
+    but it can only give the wire values 0, 1, 182 or 0xFFFF, so the types are
+    checked one by one only when one of those values occurs.
+    """
+    n = len(colors)
+    if not n:
+        return [0] * (4 * count)
+    r = _RINT
+    try:
+        hue_w = [int(65536.0 * c["hue"] / 360.0 + r - r) for c in colors]
+        sat_w = [int(65535.0 * c["saturation"] + r - r) for c in colors]
+        bri_w = [int(65535.0 * c["brightness"] + r - r) for c in colors]
+        kel = [c["kelvin"] for c in colors]
+        # every dict holds the four keys: a total of 4n means none holds another key
+        if sum(map(len, colors)) != 4 * n:
+            return None
+        if (
+            not _BOOL_WIRE.isdisjoint(chain(hue_w, sat_w, bri_w, kel))
+            and not {
+                *map(type, [c["hue"] for c in colors]),
+                *map(type, [c["saturation"] for c in colors]),
+                *map(type, [c["brightness"] for c in colors]),
+                *map(type, kel),
+            }
+            <= _NUMBER_TYPES
+        ):
+            return None
+    except (KeyError, TypeError, OverflowError, ValueError):  # not dicts, not numbers, inf, nan
+        if colors[0].__class__ is dict:
+            return None
+        return _sequence_colors_wire(colors, count)
+    items: list[Any] = [0] * (4 * count)
+    end = 4 * n
+    items[0:end:4] = hue_w
+    items[1:end:4] = sat_w
+    items[2:end:4] = bri_w
+    items[3:end:4] = kel
+    return items
+
+
+def _sequence_colors_wire(colors: Sequence[Any], count: int) -> list[Any] | None:
+    """color_array_wire_unchecked for colours given as 4-tuples, lists or Colors."""
+    if not {*map(type, colors)} <= _COLOR_SEQUENCES or {*map(len, colors)} != _FOUR:
+        return None
+    hue, sat, bri, kel = zip(*colors, strict=True)
+    if not {*map(type, hue), *map(type, sat), *map(type, bri), *map(type, kel)} <= _NUMBER_TYPES:
+        return None
+    r = _RINT
+    try:
+        hue_w = [int(0x10000 * h / 360 + r - r) for h in hue]
+        sat_w = [int(0xFFFF * s + r - r) for s in sat]
+        bri_w = [int(0xFFFF * b + r - r) for b in bri]
+    except (OverflowError, ValueError):  # inf or nan
+        return None
+    items: list[Any] = [0] * (4 * count)
+    end = 4 * len(colors)
+    items[0:end:4] = hue_w
+    items[1:end:4] = sat_w
+    items[2:end:4] = bri_w
+    items[3:end:4] = kel
     return items
