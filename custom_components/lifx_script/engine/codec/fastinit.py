@@ -33,7 +33,7 @@ from .fields import (
     Union,
 )
 from .fields.color import color_array_wire_unchecked
-from .fields.units import FRACTION, HUE
+from .fields.units import DURATION, FRACTION, HUE
 from .header import _SERIAL_CACHE, ZERO_TARGET
 
 # x + _RINT - _RINT rounds like round() (ties to even) whenever the result lies in
@@ -186,6 +186,17 @@ def _field_code(
         lines += [
             f"elif {key}.__class__ is int and {key} in _v{i}:",
             f"    _w{i} = {key}",
+        ]
+    elif ftype is DURATION:
+        # _ms_to_wire inlined: the nearest integer (x + _R - _R, as round()) when within
+        # 1e-6, else truncated; in range (below 2**32) max(1e-6, |x| * 2.3e-16) is 1e-6
+        lines += [
+            f"elif {key}.__class__ is float or {key}.__class__ is int:",
+            f"    _x{i} = 1000.0 * {key}",
+            f"    _w{i} = _x{i} + _R - _R",
+            f"    _w{i} = int(_w{i}) if -1e-6 <= _x{i} - _w{i} <= 1e-6 else int(_x{i})",
+            f"    if not 0 <= _w{i} <= 0xFFFFFFFF:",
+            "        raise _Slow",
         ]
     elif isinstance(ftype, Scaled):
         env[f"_tw{i}"] = ftype.to_wire

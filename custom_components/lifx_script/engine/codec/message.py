@@ -333,7 +333,22 @@ class Message:
 
     def pack(self) -> bytes:
         """The whole packet: header (tagged iff the target is all zeros) and payload."""
-        return self.pack_for(self._target, self._source, self._sequence)
+        payload = self._payload
+        if payload is None:
+            payload = self._payload = self._struct.pack(*self._wire)
+        target = self._target
+        return (
+            pack_header_fields(
+                HEADER_SIZE + len(payload),
+                TAGGED_WORD if target == ZERO_TARGET else UNICAST_WORD,
+                self._source,
+                target,
+                (2 if self._ack else 0) | (1 if self._res else 0),
+                self._sequence,
+                self.pkt_type,
+            )
+            + payload
+        )
 
     def pack_for(self, target: bytes, source: int, sequence: int) -> bytes:
         """Pack with another target/source/sequence, reusing the cached payload.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from itertools import chain
 from typing import Any, NamedTuple
 
 from ..errors import FieldError
@@ -243,45 +242,43 @@ def color_array_wire_unchecked(colors: Sequence[Any], count: int) -> list[Any] |
     Colours all dicts of exactly hue, saturation, brightness and kelvin, or all
     4-tuples/lists/Colors; hue, saturation and brightness ints or floats.
 
-    Dicts are read and converted in one pass per component (float constants: the
+    Dicts are read and converted colour by colour in one loop (float constants: the
     interpreter's float-float fast path; the same values, as int * float converts the
     int exactly). A value that is not a number fails the arithmetic; a bool does not,
     but it can only give the wire values 0, 1, 182 or 0xFFFF, so the types are
     checked one by one only when one of those values occurs.
     """
     n = len(colors)
-    if not n:
-        return [0] * (4 * count)
     r = _RINT
+    items: list[Any] = []
     try:
-        hue_w = [int(65536.0 * c["hue"] / 360.0 + r - r) for c in colors]
-        sat_w = [int(65535.0 * c["saturation"] + r - r) for c in colors]
-        bri_w = [int(65535.0 * c["brightness"] + r - r) for c in colors]
-        kel = [c["kelvin"] for c in colors]
+        for c in colors:
+            items += (
+                int(65536.0 * c["hue"] / 360.0 + r - r),
+                int(65535.0 * c["saturation"] + r - r),
+                int(65535.0 * c["brightness"] + r - r),
+                c["kelvin"],
+            )
         # every dict holds the four keys: a total of 4n means none holds another key
         if sum(map(len, colors)) != 4 * n:
-            return None
-        if (
-            not _BOOL_WIRE.isdisjoint(chain(hue_w, sat_w, bri_w, kel))
-            and not {
-                *map(type, [c["hue"] for c in colors]),
-                *map(type, [c["saturation"] for c in colors]),
-                *map(type, [c["brightness"] for c in colors]),
-                *map(type, kel),
-            }
-            <= _NUMBER_TYPES
-        ):
             return None
     except (KeyError, TypeError, OverflowError, ValueError):  # not dicts, not numbers, inf, nan
         if colors[0].__class__ is dict:
             return None
         return _sequence_colors_wire(colors, count)
-    items: list[Any] = [0] * (4 * count)
-    end = 4 * n
-    items[0:end:4] = hue_w
-    items[1:end:4] = sat_w
-    items[2:end:4] = bri_w
-    items[3:end:4] = kel
+    if (
+        not _BOOL_WIRE.isdisjoint(items)
+        and not {
+            *map(type, [c["hue"] for c in colors]),
+            *map(type, [c["saturation"] for c in colors]),
+            *map(type, [c["brightness"] for c in colors]),
+            *map(type, [c["kelvin"] for c in colors]),
+        }
+        <= _NUMBER_TYPES
+    ):
+        return None
+    if n < count:
+        items += [0] * (4 * (count - n))
     return items
 
 
