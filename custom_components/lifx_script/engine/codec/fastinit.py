@@ -32,7 +32,7 @@ from .fields import (
     Struct,
     Union,
 )
-from .fields.color import color_array_wire_unchecked
+from .fields.color import color_array_wire_unchecked, color_types_ok, colors_may_hold_bools
 from .fields.units import DURATION, FRACTION, HUE
 from .header import _SERIAL_CACHE, ZERO_TARGET
 
@@ -63,11 +63,14 @@ def compile_init(
         "_ZERO": ZERO_TARGET,
         "_R": _RINT,
         "_caw": color_array_wire_unchecked,
+        "_may_bool": colors_may_hold_bools,
+        "_types_ok": color_types_ok,
         "_spack": struct.Struct("<" + layout.fmt).pack,
     }
     params: list[str] = []
     body: list[str] = []
     items: list[str] = []
+    checks: list[str] = []
     for i, (key, ftype, default, _) in enumerate(layout.fields):
         if (
             not key.isidentifier()
@@ -79,6 +82,13 @@ def compile_init(
         params.append(f"{key}=_M")
         lines, item = _field_code(i, key, ftype, default, env)
         body += lines
+        if isinstance(ftype, Array) and isinstance(ftype.elem, ColorType):
+            # after packing: a colour given a bool packs like 0, 1, 182 or 0xFFFF
+            checks.append(
+                f"        if {key} is not _M and _may_bool(_p, {layout.byte_offsets[key]},"
+                f" len({key})) and not _types_ok({key}):"
+            )
+            checks.append("            raise _Slow")
         items.append(item)
     names = [f[0] for f in layout.fields]
     # unchecked colour arrays are checked by packing (struct refuses items out of range)
@@ -94,6 +104,7 @@ def compile_init(
             *("        " + line for line in body),
             f"        _wire = {wire}",
             "        _p = _spack(*_wire)" if packed else "        _p = None",
+            *checks,
             "        if target.__class__ is str:",
             "            _t = _serials(target)",
             "            if _t is None:",

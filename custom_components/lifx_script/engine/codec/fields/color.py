@@ -228,8 +228,9 @@ def _color_array_items(colors: Sequence[Any], count: int) -> list[Any] | None:
 
 
 _NUMBER_TYPES = frozenset({int, float})
-# the wire values a bool can give: hue 0/182, saturation and brightness 0/0xFFFF, kelvin 0/1
-_BOOL_WIRE = frozenset({0, 1, 182, 0xFFFF})
+# the wire values a bool can give, packed: hue 0/182, saturation and brightness 0/0xFFFF,
+# kelvin 0/1
+_BOOL_WIRE = (b"\x00\x00", b"\x01\x00", b"\xb6\x00", b"\xff\xff")
 
 
 def color_array_wire_unchecked(colors: Sequence[Any], count: int) -> list[Any] | None:
@@ -244,9 +245,9 @@ def color_array_wire_unchecked(colors: Sequence[Any], count: int) -> list[Any] |
 
     Dicts are read and converted colour by colour in one loop (float constants: the
     interpreter's float-float fast path; the same values, as int * float converts the
-    int exactly). A value that is not a number fails the arithmetic; a bool does not,
-    but it can only give the wire values 0, 1, 182 or 0xFFFF, so the types are
-    checked one by one only when one of those values occurs.
+    int exactly). A value that is not a number fails the arithmetic; a bool does not:
+    the caller must also call :func:`colors_may_hold_bools` on the packed bytes, and
+    :func:`color_types_ok` when it says yes.
     """
     n = len(colors)
     r = _RINT
@@ -266,17 +267,6 @@ def color_array_wire_unchecked(colors: Sequence[Any], count: int) -> list[Any] |
         if colors[0].__class__ is dict:
             return None
         return _sequence_colors_wire(colors, count)
-    if (
-        not _BOOL_WIRE.isdisjoint(items)
-        and not {
-            *map(type, [c["hue"] for c in colors]),
-            *map(type, [c["saturation"] for c in colors]),
-            *map(type, [c["brightness"] for c in colors]),
-            *map(type, [c["kelvin"] for c in colors]),
-        }
-        <= _NUMBER_TYPES
-    ):
-        return None
     if n < count:
         items += [0] * (4 * (count - n))
     return items
@@ -303,3 +293,29 @@ def _sequence_colors_wire(colors: Sequence[Any], count: int) -> list[Any] | None
     items[2:end:4] = bri_w
     items[3:end:4] = kel
     return items
+
+
+def colors_may_hold_bools(payload: bytes, start: int, n: int) -> bool:
+    """Whether n colours packed at ``start`` may have been given a bool.
+
+    A bool passes the arithmetic of :func:`color_array_wire_unchecked` but only as
+    the wire value 0, 1, 182 or 0xFFFF, so bytes with none of those 16-bit patterns
+    held no bool. A few C-level searches instead of a look at every value; a match
+    (a real 0 or 0xFFFF, or a pattern across two items) only costs the precise
+    :func:`color_types_ok`.
+    """
+    end = start + 8 * n
+    find = payload.find
+    for pattern in _BOOL_WIRE:
+        if find(pattern, start, end) >= 0:
+            return True
+    return False
+
+
+def color_types_ok(colors: Sequence[Any]) -> bool:
+    """Whether every component of colours (dicts or sequences) is an int or a float."""
+    if colors and colors[0].__class__ is dict:
+        values = [v for c in colors for v in c.values()]
+    else:
+        values = [v for c in colors for v in c]
+    return {*map(type, values)} <= _NUMBER_TYPES
