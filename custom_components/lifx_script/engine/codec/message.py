@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, NamedTuple
 
 from .errors import FieldError, ValidationError
+from .fastinit import compile_init
 from .fields import MISSING, Derived, FieldType, Layout, Scalar, Spec, Union, jsonable
 from .header import (
     HEADER_SIZE,
@@ -115,6 +116,20 @@ def _check_uint(name: str, key: str, value: Any, hi: int) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= hi:
         return int(value)
     raise ValidationError(name, key, value, f"expected an integer between 0 and {hi}")
+
+
+def _generic_init(
+    self: Message,
+    fields: Mapping[str, Any],
+    target: Any,
+    source: Any,
+    sequence: Any,
+    ack_required: Any,
+    res_required: Any,
+) -> None:
+    """The generic constructor, which a compiled one (codec/fastinit.py) falls back to."""
+    self._init(fields, False)
+    self._set_header(target, source, sequence, ack_required, res_required)
 
 
 class Message:
@@ -318,7 +333,22 @@ class Message:
 
     def pack(self) -> bytes:
         """The whole packet: header (tagged iff the target is all zeros) and payload."""
-        return self.pack_for(self._target, self._source, self._sequence)
+        payload = self._payload
+        if payload is None:
+            payload = self._payload = self._struct.pack(*self._wire)
+        target = self._target
+        return (
+            pack_header_fields(
+                HEADER_SIZE + len(payload),
+                TAGGED_WORD if target == ZERO_TARGET else UNICAST_WORD,
+                self._source,
+                target,
+                (2 if self._ack else 0) | (1 if self._res else 0),
+                self._sequence,
+                self.pkt_type,
+            )
+            + payload
+        )
 
     def pack_for(self, target: bytes, source: int, sequence: int) -> bytes:
         """Pack with another target/source/sequence, reusing the cached payload.
@@ -610,4 +640,7 @@ def build_message_class(namespace: str, definition: MessageDef) -> type[Message]
     for key, ftype, _, index in layout.fields:
         cached = not isinstance(ftype, Scalar) or isinstance(ftype, Union)
         attrs[key] = (_CachedFieldAttr if cached else _FieldAttr)(key, ftype, index)
+    init = compile_init(definition.name, layout, _generic_init)
+    if init is not None:
+        attrs["__init__"] = init
     return type(definition.name, (Message,), attrs)

@@ -225,3 +225,97 @@ def _color_array_items(colors: Sequence[Any], count: int) -> list[Any] | None:
     items[2:n:4] = bri_w
     items[3:n:4] = kel
     return items
+
+
+_NUMBER_TYPES = frozenset({int, float})
+# the wire values a bool can give, packed: hue 0/182, saturation and brightness 0/0xFFFF,
+# kelvin 0/1
+_BOOL_WIRE = (b"\x00\x00", b"\x01\x00", b"\xb6\x00", b"\xff\xff")
+
+
+def color_array_wire_unchecked(colors: Sequence[Any], count: int) -> list[Any] | None:
+    """Wire items of ``Array(COLOR, count)`` for plain colours, ranges NOT checked; else None.
+
+    For a caller that packs the items at once with the array's ``H`` format, which
+    refuses every item outside 0..0xFFFF (and any kelvin that is not an int): it then
+    gives exactly ``_color_array_items``'s items, and when the packing fails the caller
+    takes the checked path, which wraps hues (360 -> 0) and names a bad colour.
+    Colours all dicts of exactly hue, saturation, brightness and kelvin, or all
+    4-tuples/lists/Colors; hue, saturation and brightness ints or floats.
+
+    Dicts are read and converted colour by colour in one loop (float constants: the
+    interpreter's float-float fast path; the same values, as int * float converts the
+    int exactly). A value that is not a number fails the arithmetic; a bool does not:
+    the caller must also call :func:`colors_may_hold_bools` on the packed bytes, and
+    :func:`color_types_ok` when it says yes.
+    """
+    n = len(colors)
+    r = _RINT
+    items: list[Any] = []
+    try:
+        for c in colors:
+            items += (
+                int(65536.0 * c["hue"] / 360.0 + r - r),
+                int(65535.0 * c["saturation"] + r - r),
+                int(65535.0 * c["brightness"] + r - r),
+                c["kelvin"],
+            )
+        # every dict holds the four keys: a total of 4n means none holds another key
+        if sum(map(len, colors)) != 4 * n:
+            return None
+    except (KeyError, TypeError, OverflowError, ValueError):  # not dicts, not numbers, inf, nan
+        if colors[0].__class__ is dict:
+            return None
+        return _sequence_colors_wire(colors, count)
+    if n < count:
+        items += [0] * (4 * (count - n))
+    return items
+
+
+def _sequence_colors_wire(colors: Sequence[Any], count: int) -> list[Any] | None:
+    """color_array_wire_unchecked for colours given as 4-tuples, lists or Colors."""
+    if not {*map(type, colors)} <= _COLOR_SEQUENCES or {*map(len, colors)} != _FOUR:
+        return None
+    hue, sat, bri, kel = zip(*colors, strict=True)
+    if not {*map(type, hue), *map(type, sat), *map(type, bri), *map(type, kel)} <= _NUMBER_TYPES:
+        return None
+    r = _RINT
+    try:
+        hue_w = [int(0x10000 * h / 360 + r - r) for h in hue]
+        sat_w = [int(0xFFFF * s + r - r) for s in sat]
+        bri_w = [int(0xFFFF * b + r - r) for b in bri]
+    except (OverflowError, ValueError):  # inf or nan
+        return None
+    items: list[Any] = [0] * (4 * count)
+    end = 4 * len(colors)
+    items[0:end:4] = hue_w
+    items[1:end:4] = sat_w
+    items[2:end:4] = bri_w
+    items[3:end:4] = kel
+    return items
+
+
+def colors_may_hold_bools(payload: bytes, start: int, n: int) -> bool:
+    """Whether n colours packed at ``start`` may have been given a bool.
+
+    A bool passes the arithmetic of :func:`color_array_wire_unchecked` but only as
+    the wire value 0, 1, 182 or 0xFFFF, so bytes with none of those 16-bit patterns
+    held no bool. A few C-level searches instead of a look at every value; a match
+    (a real 0 or 0xFFFF, or a pattern across two items) only costs the precise
+    :func:`color_types_ok`.
+    """
+    end = start + 8 * n
+    find = payload.find
+    for pattern in _BOOL_WIRE:
+        if find(pattern, start, end) >= 0:
+            return True
+    return False
+
+
+def color_types_ok(colors: Sequence[Any]) -> bool:
+    """Whether every component of colours (dicts or sequences) is an int or a float."""
+    if colors and colors[0].__class__ is dict:
+        values = [v for c in colors for v in c.values()]
+    else:
+        values = [v for c in colors for v in c]
+    return {*map(type, values)} <= _NUMBER_TYPES

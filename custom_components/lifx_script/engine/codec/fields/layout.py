@@ -34,17 +34,20 @@ class Layout:
         fmt: list[str] = []
         fields: list[tuple[str, FieldType, Any, int]] = []
         offsets: dict[str, int] = {}
+        byte_offsets: dict[str, int] = {}
         n = 0
         size = 0
         for spec in specs:
             ftype = spec.type
             fmt.append(ftype.fmt)
+            start = size
             size += ftype.size
             if isinstance(ftype, Reserved):
                 continue
             if spec.name in offsets:
                 raise ValueError(f"{owner}: duplicate field {spec.name}")
             offsets[spec.name] = n
+            byte_offsets[spec.name] = start
             fields.append((spec.name, ftype, spec.default, n))
             n += ftype.n
         self.fmt = "".join(fmt)
@@ -52,6 +55,8 @@ class Layout:
         self.size = size
         self.fields = tuple(fields)
         self.offsets = offsets
+        #: where each field's bytes start in the packed layout
+        self.byte_offsets = byte_offsets
         self.names = tuple(f[0] for f in fields)
         self.name_set = frozenset(self.names)
         self.types = {f[0]: f[1] for f in fields}
