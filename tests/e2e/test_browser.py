@@ -261,6 +261,9 @@ YAML_MODE = re.compile(r"^(go to )?yaml mode$", re.IGNORECASE)
 UI_MODE = re.compile(r"^(go to )?ui mode$", re.IGNORECASE)
 
 
+OPTION_WAIT_MS = 5000
+
+
 async def open_run_action(page: Any, base_url: str) -> None:
     """Developer Tools > Actions with lifx_script.run chosen in the action picker, in UI mode.
 
@@ -279,10 +282,16 @@ async def open_run_action(page: Any, base_url: str) -> None:
     # box), never into the page: a stray key opens the quick bar on newer versions. fill()
     # replaces the last action chosen, which 2025.4 shows.
     await picker.locator("input:visible").last.fill(f"{DOMAIN}.run")
-    # 2025.4 lists options; newer versions list rows that show the action's id as text (the
-    # picker itself shows it too once chosen, under the list: the list's row comes last)
+    # 2025.4 lists options to click. Newer versions list rows (no option role) with the best
+    # match highlighted, taken with Enter as a keyboard user does; clicking the row's text is
+    # ambiguous there once the picker itself shows the action chosen by an earlier test.
     option = page.get_by_role("option", name=re.compile(rf"{DOMAIN}\.run"))
-    await option.or_(page.get_by_text(f"{DOMAIN}.run", exact=True)).last.click()
+    try:
+        await option.first.click(timeout=OPTION_WAIT_MS)
+    except Exception as err:  # Playwright's TimeoutError: no option role on this version
+        if "Timeout" not in type(err).__name__:
+            raise
+        await page.keyboard.press("Enter")
     # The fields of the action, each with its name and description.
     await page.locator("ha-service-control ha-settings-row").first.wait_for()
 

@@ -315,10 +315,14 @@ async def test_device_timeout_raises(hass: HomeAssistant, fleet: Fleet) -> None:
         )
     assert time.monotonic() - started < 3
     assert not isinstance(caught.value, ServiceValidationError)
-    assert caught.value.translation_key == "device_errors"
-    assert caught.value.translation_placeholders["serials"] == dead
-    assert "timed out" in caught.value.translation_placeholders["errors"]
-    assert dead in str(caught.value)
+    # one device failed while the other answered: singular, and a hint where its reply went
+    assert caught.value.translation_key == "device_error_with_replies"
+    assert caught.value.translation_placeholders["errors"] == f"{dead}: GetPower timed out"
+    assert caught.value.translation_placeholders["replies"] == "1"
+    message = str(caught.value)
+    assert message.startswith(f"A device failed: {dead}: GetPower timed out."), message
+    assert message.count(dead) == 1
+    assert "raise_on_error to false" in message
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 
