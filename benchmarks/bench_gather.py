@@ -19,6 +19,7 @@ process; every socket there is guarded against non-loopback sends. Nothing is as
 from __future__ import annotations
 
 import argparse
+import importlib
 import statistics
 import sys
 import time
@@ -30,23 +31,10 @@ import _common
 
 WORKER = str(Path(__file__).resolve().parent / "_gather_worker.py")
 ALL_PEERS = (_common.OURS, "lifx-photons-core")
-PLANS = (
-    "power",
-    "label",
-    "color",
-    "zones",
-    "chain",
-    "colors",
-    "firmware",
-    "version",
-    "capability",
-    "hev",
-    "infrared",
-    "wifi",
-    "group",
-    "location",
-)
-SUMMARY = ["label", "power", "color", "capability"]
+# the engine's own plan names and summary (standard library only: .venv-bench imports it)
+_planner = importlib.import_module(_common.import_engine().__name__ + ".control.planner")
+PLANS: tuple[str, ...] = _planner.PLAN_NAMES
+SUMMARY = list(_planner.SUMMARY_PLANS)
 MIXED = ("color", "white", "infrared", "hev", "multizone:82", "beam:80", "tile:5", "switch")
 
 
