@@ -1,18 +1,13 @@
 """End to end: `lifx_script.transform` and `lifx_script.query` in a real `hass`, over REST.
 
-Same setup as test_hass_end_to_end (its fixtures: a copy of config/, the hass process, an
-emulated fleet of its own); one test does it all because starting Home Assistant is slow.
+Same setup as test_hass_end_to_end (tests/e2e/conftest.py's hass on a copy of config/, and
+the same kind of emulated fleet); one test does it all because starting Home Assistant is slow.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tests.e2e.test_hass_end_to_end import (  # noqa: F401 - fixtures used by name
-    e2e_fleet,
-    hass_config,
-    hass_process,
-)
 from tests.support.fleet import Fleet
 from tests.support.hass_process import (
     DOMAIN,
@@ -25,8 +20,8 @@ pytestmark = pytest.mark.timeout(360)
 
 
 def test_transform_and_query_through_rest(
-    hass_process: HassProcess,  # noqa: F811 - the imported fixture
-    e2e_fleet: Fleet,  # noqa: F811 - the imported fixture
+    hass_process: HassProcess,
+    e2e_fleet: Fleet,
 ) -> None:
     client = HassClient(hass_process.base_url)
     client.onboard("e2e", "e2e-password-123", name="E2E")

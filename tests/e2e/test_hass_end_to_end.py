@@ -10,9 +10,6 @@ test does it all.
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,56 +18,13 @@ from tests.support.fleet import Fleet
 from tests.support.hass_process import (
     DOMAIN,
     NETWORK_SCANNERS,
-    REPO_ROOT,
     HassClient,
     HassProcess,
     fleet_broadcast_addresses,
-    free_port,
-    seed_storage,
 )
 
 # Start (up to 180 s on a loaded machine with precompiled bytecode) plus the calls.
 pytestmark = pytest.mark.timeout(360)
-
-# Stands in for the web UI's package, which CI does not install (see its docstring).
-STUB_FRONTEND = Path(__file__).parent / "stub_frontend"
-E2E_FLEET = ("colorx2", "multizone:16", "tile:2", "switch")
-HASS_READY_TIMEOUT = 180.0
-
-
-@pytest.fixture
-def e2e_fleet() -> Iterator[Fleet]:
-    """A fleet of its own: the session fleet is shared with tests that reset it."""
-    with Fleet(*E2E_FLEET, serial_prefix="d073e2") as fleet:
-        yield fleet
-
-
-@pytest.fixture
-def hass_config(tmp_path: Path) -> Path:
-    """A copy of the repo's demo config (configuration.yaml and its dashboards)."""
-    config_dir = tmp_path / "config"
-    shutil.copytree(
-        REPO_ROOT / "config",
-        config_dir,
-        ignore=shutil.ignore_patterns(".storage", "*.db*", "*.log*", ".HA_VERSION", "deps"),
-    )
-    seed_storage(config_dir)
-    return config_dir
-
-
-@pytest.fixture
-def hass_process(hass_config: Path, socket_enabled: None) -> Iterator[HassProcess]:
-    """`hass` running as its own process; stopped (and waited for) whatever happens."""
-    process = HassProcess(
-        hass_config, free_port(), log_path=hass_config / "hass.out", pythonpath=[STUB_FRONTEND]
-    )
-    process.start()
-    try:
-        process.wait_until_ready(HASS_READY_TIMEOUT)
-        yield process
-    finally:
-        code = process.stop()
-        print(f"hass exited with {code}; log tail:\n{process.log_tail(40)}")
 
 
 def light_states(replies: list[dict[str, Any]]) -> list[dict[str, Any]]:

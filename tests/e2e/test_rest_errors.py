@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -23,18 +21,13 @@ import pytest
 from tests.support.fleet import Fleet
 from tests.support.hass_process import (
     DOMAIN,
-    REPO_ROOT,
     HassClient,
     HassProcess,
     fleet_broadcast_addresses,
-    free_port,
-    seed_storage,
 )
 
 pytestmark = pytest.mark.timeout(360)
 
-STUB_FRONTEND = Path(__file__).parent / "stub_frontend"
-HASS_READY_TIMEOUT = 180.0
 REST_FLEET = ("colorx2",)
 
 
@@ -42,27 +35,6 @@ REST_FLEET = ("colorx2",)
 def rest_fleet() -> Iterator[Fleet]:
     with Fleet(*REST_FLEET, serial_prefix="d073e3") as fleet:
         yield fleet
-
-
-@pytest.fixture
-def hass_process(tmp_path: Path, socket_enabled: None) -> Iterator[HassProcess]:
-    config_dir = tmp_path / "config"
-    shutil.copytree(
-        REPO_ROOT / "config",
-        config_dir,
-        ignore=shutil.ignore_patterns(".storage", "*.db*", "*.log*", ".HA_VERSION", "deps"),
-    )
-    seed_storage(config_dir)
-    process = HassProcess(
-        config_dir, free_port(), log_path=config_dir / "hass.out", pythonpath=[STUB_FRONTEND]
-    )
-    process.start()
-    try:
-        process.wait_until_ready(HASS_READY_TIMEOUT)
-        yield process
-    finally:
-        code = process.stop()
-        print(f"hass exited with {code}; log tail:\n{process.log_tail(40)}")
 
 
 def post_raw(client: HassClient, path: str, body: bytes) -> tuple[int, str]:

@@ -8,9 +8,7 @@ A device failure keeps its translated error on the websocket API.
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -19,45 +17,18 @@ import pytest
 from tests.support.fleet import Fleet
 from tests.support.hass_process import (
     DOMAIN,
-    REPO_ROOT,
     HassClient,
     HassProcess,
     fleet_broadcast_addresses,
-    free_port,
-    seed_storage,
 )
 
 pytestmark = pytest.mark.timeout(360)
-
-STUB_FRONTEND = Path(__file__).parent / "stub_frontend"
-HASS_READY_TIMEOUT = 180.0
 
 
 @pytest.fixture
 def area_fleet() -> Iterator[Fleet]:
     with Fleet("colorx3", serial_prefix="d073e4") as fleet:
         yield fleet
-
-
-@pytest.fixture
-def hass_process(tmp_path: Path, socket_enabled: None) -> Iterator[HassProcess]:
-    config_dir = tmp_path / "config"
-    shutil.copytree(
-        REPO_ROOT / "config",
-        config_dir,
-        ignore=shutil.ignore_patterns(".storage", "*.db*", "*.log*", ".HA_VERSION", "deps"),
-    )
-    seed_storage(config_dir)
-    process = HassProcess(
-        config_dir, free_port(), log_path=config_dir / "hass.out", pythonpath=[STUB_FRONTEND]
-    )
-    process.start()
-    try:
-        process.wait_until_ready(HASS_READY_TIMEOUT)
-        yield process
-    finally:
-        code = process.stop()
-        print(f"hass exited with {code}; log tail:\n{process.log_tail(40)}")
 
 
 def websocket(client: HassClient, commands: list[dict[str, Any]]) -> list[dict[str, Any]]:
