@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,7 @@ from ..codec import (
 )
 from ..errors import InvalidScript, ScriptError
 from ..script import FromGenerator, LanTarget, Sender
+from ..script.options import error_reporter
 from .capabilities import PRODUCTS, Cap, Kelvin, capabilities
 
 # the largest tile frame believed (a 16x8 Ceiling has 128 zones)
@@ -302,14 +303,6 @@ def _frames(chain: list[dict[str, Any]], replies: Sequence[Message]) -> list[lis
 def _missing_tiles(chain: list[dict[str, Any]], replies: Sequence[Message]) -> list[int]:
     seen = {int(pkt.tile_index) for pkt in replies}
     return [tile["index"] for tile in chain if tile["index"] not in seen]
-
-
-def error_reporter(catcher: Any) -> Callable[[BaseException], None]:
-    """photons' error_catcher is a list or a callable (a generator gets the caller's own)."""
-    if isinstance(catcher, list):
-        return catcher.append
-    report: Callable[[BaseException], None] = catcher
-    return report
 
 
 class _Device:

@@ -25,6 +25,16 @@ class Limit(Protocol):
 LimitSpec = int | Limit | None
 ErrorCatcher = list[BaseException] | Callable[[BaseException], Any] | None
 
+
+def error_reporter(
+    catcher: list[BaseException] | Callable[[BaseException], Any],
+) -> Callable[[BaseException], Any]:
+    """photons' error_catcher is a list to append to or a callable: one way to report to it."""
+    if isinstance(catcher, list):
+        return catcher.append
+    return catcher
+
+
 OPTION_NAMES = frozenset(
     {
         "message_timeout",

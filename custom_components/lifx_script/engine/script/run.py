@@ -24,7 +24,7 @@ from ..errors import (
 )
 from ..transport import Addr, Link
 from .nodes import Node, Serials
-from .options import Limit, RunOptions
+from .options import Limit, RunOptions, error_reporter
 from .references import SpecialReference
 from .results import Result, make_result
 
@@ -88,10 +88,8 @@ class Run:
         catcher = self.options.error_catcher
         if catcher is None:
             self.errors.append(error)
-        elif isinstance(catcher, list):
-            catcher.append(error)
         else:
-            catcher(error)
+            error_reporter(catcher)(error)
 
     def kwargs(self) -> dict[str, Any]:
         """A generator's ``**kwargs``, as photons gives them: the options the caller gave,
