@@ -12,6 +12,7 @@ Prints figures; asserts nothing about speed. The machine may be shared: run it a
 
     .venv/bin/python benchmarks/bench_action_limits.py            # 250 devices, ~2 min
     .venv/bin/python benchmarks/bench_action_limits.py --devices 50
+    .venv/bin/python benchmarks/bench_action_limits.py --repeat 10  # and a summary of all
 """
 
 from __future__ import annotations
@@ -66,18 +67,23 @@ def probe_lines(log: Path, since: float, until: float) -> tuple[list[list[str]],
     return steps, collections
 
 
-def report_loop(log: Path, since: float, until: float) -> None:
-    """The longest event-loop steps during a call, with and without garbage collection."""
+def report_loop(log: Path, since: float, until: float) -> tuple[list[float], float]:
+    """The longest event-loop steps during a call, with and without garbage collection.
+
+    Returns the full collections (ms) and the longest step without them (ms).
+    """
     steps, collections = probe_lines(log, since, until)
     full = ", ".join(f"{ms:.0f} ms" for ms in collections) or "none"
     print(f"  hass event loop (steps over 5 ms): full garbage collections {full}")
     if not steps:
         print("    no step longer than 5 ms")
-        return
+        return collections, 0.0
     longest = max(steps, key=lambda step: float(step[0]))
     print(f"    longest step {float(longest[0]):.0f} ms ({float(longest[1]):.0f} ms of it GC)")
     ours = max(steps, key=lambda step: float(step[0]) - float(step[1]))
-    print(f"    longest without GC {float(ours[0]) - float(ours[1]):.0f} ms: {ours[2][:120]}")
+    without = float(ours[0]) - float(ours[1])
+    print(f"    longest without GC {without:.0f} ms: {ours[2][:120]}")
+    return collections, without
 
 
 def memory_kib(pid: int) -> dict[str, int]:
@@ -119,8 +125,46 @@ def longest_api_answer(
         time.sleep(0.01)
 
 
-def measure(client: HassClient, pid: int, name: str, data: dict[str, Any], probe_log: Path) -> None:
-    """One call while /api/ is polled: wall time, replies, response size, memory, API latency."""
+class Tally:
+    """Each call shape's figures over repeated runs (--repeat)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[tuple[float, float, list[float], float, float]]] = {}
+
+    def add(
+        self, name: str, wall: float, api_ms: float, gcs: list[float], step_ms: float, rss: float
+    ) -> None:
+        self.rows.setdefault(name, []).append((wall, api_ms, gcs, step_ms, rss))
+
+    def print(self) -> None:
+        print("\nover every repetition (full GC: collections of the oldest generation in the call)")
+        for name, runs in self.rows.items():
+            walls = [r[0] for r in runs]
+            apis = sorted(r[1] for r in runs)
+            full = [ms for r in runs for ms in r[2]]
+            print(
+                f"  {name}: {len(runs)} calls, {min(walls):.2f}-{max(walls):.2f} s; "
+                f"longest GET /api/ per call {apis[0]:.0f}-{apis[-1]:.0f} ms "
+                f"(over 100 ms: {sum(a > 100 for a in apis)}); "
+                f"full GCs in calls: {len(full)}"
+                + (f" ({', '.join(f'{ms:.0f}' for ms in full)} ms)" if full else "")
+                + f"; longest step without GC {max(r[3] for r in runs):.0f} ms; "
+                f"RSS growth per call at most +{max(r[4] for r in runs):.0f} MiB"
+            )
+
+
+def measure(
+    client: HassClient,
+    pid: int,
+    name: str,
+    data: dict[str, Any] | None,
+    probe_log: Path,
+    tally: Tally | None = None,
+) -> None:
+    """One call while /api/ is polled: wall time, replies, response size, memory, API latency.
+
+    data None: no call, 2 s of polling alone (what Home Assistant does without us).
+    """
     before = memory_kib(pid)
     since = time.time()
     answers: list[tuple[float, float]] = []
@@ -130,7 +174,11 @@ def measure(client: HassClient, pid: int, name: str, data: dict[str, Any], probe
     time.sleep(0.3)  # a few idle answers first: the baseline
     idle = max(answers)[0] if answers else 0.0
     started = time.perf_counter()
-    status, body = post(client, f"/api/services/{DOMAIN}/run?return_response", data)
+    if data is None:
+        time.sleep(IDLE_SECONDS)
+        status, body = 200, b'{"service_response": {"stats": "no call"}}'
+    else:
+        status, body = post(client, f"/api/services/{DOMAIN}/run?return_response", data)
     wall = time.perf_counter() - started
     time.sleep(0.3)
     stop.set()
@@ -148,7 +196,11 @@ def measure(client: HassClient, pid: int, name: str, data: dict[str, Any], probe
     shown = ", ".join(f"{took * 1000:.0f} ms asked at {at - started:+.2f} s" for took, at in slow)
     print(f"  GET /api/ during the call ({len(answers)} answers; idle {idle * 1000:.0f} ms)")
     print(f"    longest: {shown} (the call took {wall:.2f} s)")
-    report_loop(probe_log, since, time.time())
+    collections, step_ms = report_loop(probe_log, since, time.time())
+    if tally is not None:
+        longest = slow[0][0] * 1000 if slow else 0.0
+        growth = (after["VmRSS"] - before["VmRSS"]) / 1024
+        tally.add(name, wall, longest, collections, step_ms, growth)
 
 
 def tile_frames(frames: int, tiles: int) -> list[list[dict[str, Any]]]:
@@ -176,8 +228,15 @@ def main() -> None:
     parser.add_argument(
         "--sends", type=int, default=MAX_SENDS_PER_CALL, help="messages x devices to measure"
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run every call shape this many times (a summary of all of them at the end)",
+    )
     args = parser.parse_args()
     sends = min(args.sends, MAX_SENDS_PER_CALL)
+    tally = Tally()
     with (
         tempfile.TemporaryDirectory() as tmp,
         Fleet(f"colorx{args.devices}", "tile:5", serial_prefix="d073e5") as fleet,
@@ -219,41 +278,69 @@ def main() -> None:
             )
             serials = [device.serial for device in fleet.of_kind("color")]
             per_device = sends // len(serials)
-            measure(
-                client,
-                process.pid,
-                f"{len(serials)} devices x {per_device} GetColor",
-                {"serials": serials, "messages": ["GetColor"] * per_device},
-                probe_log,
-            )
-            few = serials[: max(1, sends // MAX_MESSAGES_PER_CALL)]
-            measure(
-                client,
-                process.pid,
-                f"{len(few)} devices x {min(sends, MAX_MESSAGES_PER_CALL)} GetColor",
-                {"serials": few, "messages": ["GetColor"] * min(sends, MAX_MESSAGES_PER_CALL)},
-                probe_log,
-            )
-            over = MAX_SENDS_PER_CALL // len(serials) + 1
-            measure(
-                client,
-                process.pid,
-                f"just over: {len(serials)} devices x {over} GetColor",
-                {"serials": serials, "messages": ["GetColor"] * over},
-                probe_log,
-            )
-            chain = fleet.of_kind("tile")[0].serial
-            frames = MAX_MESSAGES_PER_CALL // 5
-            measure(
-                client,
-                process.pid,
-                f"a 5-tile chain painted for {frames} frames (5 Set64 of 64 colours a frame)",
-                {"serials": [chain], "pipeline": tile_frames(frames, 5)},
-                probe_log,
-            )
+            for _ in range(args.repeat):
+                measure_all(
+                    client, process.pid, fleet, serials, per_device, sends, probe_log, tally
+                )
+            if args.repeat > 1:
+                tally.print()
             print(f"\nemulator received {fleet.received()} packets in all")
         finally:
             process.stop()
+
+
+IDLE_SECONDS = 2.0
+
+
+def measure_all(
+    client: HassClient,
+    pid: int,
+    fleet: Fleet,
+    serials: list[str],
+    per_device: int,
+    sends: int,
+    probe_log: Path,
+    tally: Tally,
+) -> None:
+    """Each call shape once: the widest and the longest allowed, one just over, a chain;
+    and as long without a call, for comparison."""
+    measure(client, pid, f"no call, {IDLE_SECONDS:.0f} s of polling", None, probe_log, tally)
+    measure(
+        client,
+        pid,
+        f"{len(serials)} devices x {per_device} GetColor",
+        {"serials": serials, "messages": ["GetColor"] * per_device},
+        probe_log,
+        tally,
+    )
+    few = serials[: max(1, sends // MAX_MESSAGES_PER_CALL)]
+    measure(
+        client,
+        pid,
+        f"{len(few)} devices x {min(sends, MAX_MESSAGES_PER_CALL)} GetColor",
+        {"serials": few, "messages": ["GetColor"] * min(sends, MAX_MESSAGES_PER_CALL)},
+        probe_log,
+        tally,
+    )
+    over = MAX_SENDS_PER_CALL // len(serials) + 1
+    measure(
+        client,
+        pid,
+        f"just over: {len(serials)} devices x {over} GetColor",
+        {"serials": serials, "messages": ["GetColor"] * over},
+        probe_log,
+        tally,
+    )
+    chain = fleet.of_kind("tile")[0].serial
+    frames = MAX_MESSAGES_PER_CALL // 5
+    measure(
+        client,
+        pid,
+        f"a 5-tile chain painted for {frames} frames (5 Set64 of 64 colours a frame)",
+        {"serials": [chain], "pipeline": tile_frames(frames, 5)},
+        probe_log,
+        tally,
+    )
 
 
 if __name__ == "__main__":

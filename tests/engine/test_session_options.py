@@ -20,6 +20,7 @@ from custom_components.lifx_script.engine import (
     TimedOut,
     Unsupported,
 )
+from custom_components.lifx_script.engine.script import run as run_module
 from tests.engine.conftest import hard_coded_target, serials_of
 from tests.support.fleet import Fleet
 
@@ -345,6 +346,52 @@ async def test_an_int_limit_keeps_that_many_in_flight_in_serial_order(fleet: Fle
     assert order == serials
     assert most == 3
     assert sorted(r.serial for r in results) == sorted(serials)
+
+
+async def test_a_shared_limit_runs_a_message_list_in_lanes(
+    fleet: Fleet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Home Assistant's calls run under the hub's shared semaphore: 500 messages to 4 devices
+    # made 2000 tasks (and their frames and futures) for 30 in flight. Now the sends of a
+    # list of messages share lanes: few tasks, the shared limit kept, the order of the sends
+    # (message by message, each to every serial) as a task each would start them.
+    monkeypatch.setattr(run_module, "SHARED_LANES", 6)
+    target = hard_coded_target(fleet)
+    serials = fleet.serials[:4]
+    messages = [DeviceMessages.EchoRequest(echoing=bytes([i]) * 8) for i in range(25)]
+    shared = _Counting(3)
+    order: list[tuple[int, str]] = []
+    most_tasks = 0
+    async with target.session() as sender:
+        link = sender.link
+        request = link.request
+
+        async def observed(msg: Any, dest: bytes, addrs: Any, **options: Any) -> Any:
+            nonlocal most_tasks
+            order.append((msg.echoing[0], dest[:6].hex()))
+            most_tasks = max(most_tasks, len(asyncio.all_tasks()))
+            return await request(msg, dest, addrs, **options)
+
+        link.request = observed  # type: ignore[method-assign]
+        results = await sender(messages, serials, limit=shared)
+    assert len(results) == 100
+    assert shared.most == 3
+    assert order == [(i, serial) for i in range(25) for serial in serials]
+    # the 6 lanes, the run's own task, the test's; a task each would be over 100
+    assert most_tasks <= 6 + 4
+
+
+def test_lane_width_from_the_limits() -> None:
+    lane_width = run_module.lane_width
+    shared = asyncio.Semaphore(30)
+    roomy = asyncio.Semaphore(1000)
+    assert lane_width(()) is None
+    assert lane_width((None,)) is None
+    assert lane_width((5,)) == 5
+    assert lane_width((5, 3)) == 3
+    assert lane_width((shared,)) == run_module.SHARED_LANES
+    assert lane_width((shared, 10)) == 10
+    assert lane_width((roomy,)) == 1000  # its free slots, when more than SHARED_LANES
 
 
 async def test_an_int_limit_is_a_new_semaphore_per_run(fleet: Fleet) -> None:

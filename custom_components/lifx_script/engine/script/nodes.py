@@ -30,8 +30,8 @@ class RunContext(Protocol):
         """msg to one serial (None: broadcast); True if it worked."""
         ...
 
-    def lanes(self, serials: Sequence[str]) -> int | None:
-        """Send one message to serials in this many lanes, not a task each (None: tasks)."""
+    def lanes(self, serials: Sequence[str], sends: int) -> int | None:
+        """Make ``sends`` sends to serials in this many lanes, not a task each (None: tasks)."""
         ...
 
     def error(self, error: BaseException) -> None:
@@ -89,6 +89,26 @@ async def all_ok(coros: Sequence[Coroutine[Any, Any, bool]]) -> bool:
     return all(task.result() for task in tasks)
 
 
+def in_lanes(
+    run: RunContext, sends: Sequence[tuple[Message, str]], width: int
+) -> list[Coroutine[Any, Any, bool]]:
+    """width lanes, each making the next send not yet taken: the order of a task each.
+
+    A task per send would mostly wait for the run's limit (a call of 500 messages to 4
+    devices would make 2000 tasks, and their frames and futures, for 30 in flight): lanes
+    keep as many sends going with far fewer objects alive.
+    """
+    pending = iter(sends)
+
+    async def lane() -> bool:
+        ok = True
+        for msg, serial in pending:
+            ok = await run.send(msg, serial) and ok
+        return ok
+
+    return [lane() for _ in range(min(width, len(sends)))]
+
+
 class MessageNode(Node):
     """One message, sent to every serial (or to its own target, when it has one)."""
 
@@ -110,25 +130,21 @@ class MessageNode(Node):
             return [run.send(self.msg, None)]
         return [run.send(self.msg, serial) for serial in serials]
 
+    def sends(self, serials: Serials) -> list[tuple[Message, str]] | None:
+        """(message, serial) for each send to a device (None: a broadcast, no serials)."""
+        if self.own_serial is not None:
+            return [(self.msg, self.own_serial)]
+        if serials is None:
+            return None
+        msg = self.msg
+        return [(msg, serial) for serial in serials]
+
     async def execute(self, run: RunContext, serials: Serials) -> bool:
         if self.own_serial is None and serials is not None and len(serials) > 1:
-            width = run.lanes(serials)
+            width = run.lanes(serials, len(serials))
             if width is not None:
-                return await self._in_lanes(run, serials, width)
+                return await all_ok(in_lanes(run, self.sends(serials) or [], width))
         return await all_ok(self.coroutines(run, serials))
-
-    async def _in_lanes(self, run: RunContext, serials: Sequence[str], width: int) -> bool:
-        """Each lane sends to the next serial not yet taken: the same order as a task each."""
-        pending = iter(serials)
-        msg = self.msg
-
-        async def lane() -> bool:
-            ok = True
-            for serial in pending:
-                ok = await run.send(msg, serial) and ok
-            return ok
-
-        return await all_ok([lane() for _ in range(width)])
 
     def messages(self) -> list[Message]:
         return [self.msg]
@@ -147,12 +163,32 @@ class ListNode(Node):
 
     async def execute(self, run: RunContext, serials: Serials) -> bool:
         coros: list[Coroutine[Any, Any, bool]] = []
-        for child in self.children:
+        children: Sequence[Node] = self.children
+        sends = self._sends(children, serials)
+        if sends is not None:
+            width = run.lanes(sorted({serial for _, serial in sends}), len(sends))
+            if width is not None:
+                # every child is a message to devices: their sends share the lanes
+                return await all_ok(in_lanes(run, sends, width))
+        for child in children:
             if isinstance(child, MessageNode):
                 coros.extend(child.coroutines(run, serials))
             else:
                 coros.append(child.execute(run, serials))
         return await all_ok(coros)
+
+    @staticmethod
+    def _sends(children: Sequence[Node], serials: Serials) -> list[tuple[Message, str]] | None:
+        """Every child's sends in order, if every child is a message to devices."""
+        sends: list[tuple[Message, str]] = []
+        for child in children:
+            if not isinstance(child, MessageNode):
+                return None
+            own = child.sends(serials)
+            if own is None:
+                return None
+            sends.extend(own)
+        return sends
 
     def messages(self) -> list[Message]:
         return [m for child in self.children for m in child.messages()]

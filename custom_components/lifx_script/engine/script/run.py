@@ -24,7 +24,7 @@ from ..errors import (
 )
 from ..transport import Addr, Link
 from .nodes import Node, Serials
-from .options import Limit, RunOptions, error_reporter
+from .options import Limit, LimitSpec, RunOptions, error_reporter
 from .references import SpecialReference
 from .results import Result, make_result
 
@@ -73,14 +73,8 @@ class Run:
         # photons' found=: where these devices are, used before the session's cache/discovery
         self._located: dict[str, Addr] = dict(options.found or {})
         self._missing: set[str] = set()
-        # the most sends in flight at once, when only limits of this run's own (ints) bound
-        # it; None: no limit, or a limit object that others may share
-        specs = [spec for spec in options.limits if spec is not None]
-        self._width = (
-            min(spec for spec in specs if isinstance(spec, int))
-            if specs and all(isinstance(spec, int) for spec in specs)
-            else None
-        )
+        # how many lanes can keep every send the limits allow in flight (see lanes)
+        self._width = lane_width(options.limits)
 
     # -- errors and results ----------------------------------------------------------------
 
@@ -147,16 +141,16 @@ class Run:
 
     # -- the leaf send ---------------------------------------------------------------------
 
-    def lanes(self, serials: Sequence[str]) -> int | None:
-        """How many sends of one message to serials can be in flight at once, if fewer.
+    def lanes(self, serials: Sequence[str], sends: int) -> int | None:
+        """How many lanes ``sends`` sends to serials need, if fewer than a task each.
 
-        A task per serial would mostly wait for the run's limit: this many lanes, each
-        sending to the next serial in order, keep the same number in flight with fewer
-        tasks. None (a task each) when a limit may be shared, for a broadcast, or when a
-        serial must still be looked for (its lane would wait without holding a slot).
+        A task per send would mostly wait for the run's limits: this many lanes, each making
+        the next send in order, keep as many in flight with fewer tasks. None (a task each)
+        when there is no limit, for a broadcast, or when a serial must still be looked for
+        (its lane would wait without holding a slot).
         """
         width = self._width
-        if width is None or width >= len(serials) or self.options.broadcast is not None:
+        if width is None or width >= sends or self.options.broadcast is not None:
             return None
         located = self._located
         for serial in serials:
@@ -258,6 +252,29 @@ class Run:
             if isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
                 error = error.exceptions[0]
             raise error
+
+
+# Lanes for a run bound only by shared limits (the hub's semaphore): their size is not known,
+# so at least this many lanes, each waiting its turn at the limit like a task would.
+SHARED_LANES = 256
+
+
+def lane_width(specs: Sequence[LimitSpec]) -> int | None:
+    """The most sends the limits let be in flight at once; None: unbounded (a task each).
+
+    An int limit is its own count. A shared limit (a Semaphore others use too) is not
+    sized: SHARED_LANES, or its free slots now if it has more.
+    """
+    counts = [spec for spec in specs if isinstance(spec, int)]
+    shared = [spec for spec in specs if spec is not None and not isinstance(spec, int)]
+    if not counts and not shared:
+        return None
+    width = min(counts) if counts else None
+    if shared:
+        free = max(getattr(limit, "_value", 0) for limit in shared)
+        roomy = max(SHARED_LANES, free if isinstance(free, int) else 0)
+        width = roomy if width is None else min(width, roomy)
+    return width
 
 
 def raise_for(errors: list[BaseException]) -> None:
