@@ -65,6 +65,7 @@ async def test_stats_count_everything(fleet: Fleet) -> None:
         "timeouts",
         "replies_from_wrong_address",
         "unconfirmed_devices",
+        "replies_over_limit",
     }
     assert stats["sent"] == 6 and stats["replies"] == 6 and stats["acks"] == 6
     assert stats["matched"] == 12 and stats["timeouts"] == 0

@@ -15,7 +15,7 @@ import pytest
 
 from custom_components.lifx_script.engine import DeviceMessages, DiscoveryMessages, LanTarget
 from custom_components.lifx_script.engine.codec import serial_to_target
-from custom_components.lifx_script.engine.transport import discovery
+from custom_components.lifx_script.engine.transport import discovery, matcher
 from tests.engine.conftest import loopback_target
 from tests.support.fault_proxy import FaultProxy, Faults
 from tests.support.fleet import Fleet
@@ -148,6 +148,52 @@ async def test_a_broadcast_takes_each_devices_reply_once(fleet: Fleet, forger: F
     assert sorted(r.pkt.serial for r in results) == sorted(d.serial for d in devices)
     assert all(r.pkt.level != 4242 for r in results)
     assert stats["replies_from_wrong_address"] >= 3
+
+
+async def test_a_flood_of_invented_devices_cannot_grow_a_broadcast_without_bound(
+    fleet: Fleet, forger: Forger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each forged StatePower names another target: at most MAX_BROADCAST_REPLIES are kept."""
+    monkeypatch.setattr(matcher, "MAX_BROADCAST_REPLIES", 5)
+    devices = fleet.devices[:2]
+    target = LanTarget(broadcast=[d.addr for d in devices])
+    invented = [serial_to_target(f"d073d5ee{i:04x}") for i in range(40)]
+    async with target.session() as sender:
+        to = session_addr(sender)
+        forged = DeviceMessages.StatePower(level=7)
+
+        async def flood() -> None:
+            assert await wait_for(lambda: sender.stats["matched"] >= len(devices))
+            for invented_target in invented:
+                forger.sweep(forged, invented_target, sender.source, to)
+
+        flooding = asyncio.ensure_future(flood())
+        results = await sender(DeviceMessages.GetPower(), None, broadcast=True)
+        await flooding
+        stats = sender.stats
+    heard = {r.pkt.serial for r in results}
+    assert {d.serial for d in devices} <= heard  # the real ones, heard first
+    assert len(results) == 5
+    assert stats["replies_over_limit"] >= len(invented) - 3
+
+
+async def test_a_flood_of_invented_services_cannot_grow_discovery_without_bound(
+    fleet: Fleet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(matcher, "MAX_BROADCAST_REPLIES", 4)
+    forger = Forger("127.0.0.1")
+    invented = [f"d073d5ef{i:04x}" for i in range(30)]
+    try:
+        target = loopback_target(fleet)
+        async with target.session() as sender:
+            found = await discover_while_forging(sender, forger, [(s, 0) for s in invented])
+            stats = sender.stats
+    finally:
+        forger.close()
+    assert set(found) <= set(fleet.serials)
+    assert stats["replies_over_limit"] >= 1
+    # what was kept and checked: at most the limit's worth of claims
+    assert stats["unconfirmed_devices"] <= 4
 
 
 async def test_a_device_behind_a_shared_port_still_answers() -> None:

@@ -58,7 +58,14 @@ STAT_NAMES = (
     "replies_from_wrong_address",
     # discovery: a device claimed at an address that did not confirm it (see discovery.py)
     "unconfirmed_devices",
+    # a broadcast's replies beyond MAX_BROADCAST_REPLIES (a flood of invented devices)
+    "replies_over_limit",
 )
+
+# What one broadcast request (discovery included) keeps: replies, and devices heard. A home
+# has hundreds of devices at most; anyone on the LAN can invent millions, each reply held
+# until the request ends. Beyond this, replies are dropped and counted.
+MAX_BROADCAST_REPLIES = 4096
 
 # The quiet gap that ends a broadcast adapts to how the replies arrive: a multiple of
 # their spread so far, at least QUIET_FLOOR (a device answering this much after the
@@ -215,6 +222,9 @@ class Waiter:
             if self.unbounded:
                 # (with the address: discovery hears every claim of a serial, see senders)
                 ident: Any = (h.target, key, data[36:], addr)
+                if len(self.replies) >= MAX_BROADCAST_REPLIES and ident not in self.seen:
+                    stats["replies_over_limit"] += 1
+                    return
             elif field is not None:
                 ident = (h.target, key, getattr(pkt, field))
             else:
@@ -311,7 +321,13 @@ class Matcher:
                 stats["replies_from_wrong_address"] += 1
                 return
         elif waiter.senders is not None:
-            first = waiter.senders.setdefault(h.target, addr)
+            senders = waiter.senders
+            first = senders.get(h.target)
+            if first is None:
+                if len(senders) >= MAX_BROADCAST_REPLIES:
+                    stats["replies_over_limit"] += 1
+                    return
+                first = senders[h.target] = addr
             if first != addr:
                 stats["replies_from_wrong_address"] += 1
                 return
