@@ -364,6 +364,28 @@ async def test_keep_brightness(control_fleet: Fleet) -> None:
     assert abs(fleet.state(lit)["color"]["brightness"] - round(0.6 * COLOUR_WIRE)) <= 2
 
 
+@pytest.mark.parametrize(
+    ("hue", "saturation", "kelvin"), [(1, 3, 3500), (65535, 65534, 2501), (12345, 54321, 9000)]
+)
+async def test_changing_brightness_leaves_the_other_components_exactly_as_they_were(
+    control_fleet: Fleet, hue: int, saturation: int, kelvin: int
+) -> None:
+    # Decoded, hue has two decimals and saturation four: hue 1 reads 0.01 degrees, which
+    # encodes back to 2. A brightness change must not nudge the others (again and again).
+    fleet = control_fleet
+    target = hard_coded_target(fleet)
+    bulb = fleet.of_kind("color")[0].serial
+    start = LightMessages.SetColor.from_raw(
+        hue=hue, saturation=saturation, brightness=1000, kelvin=kelvin, duration=0
+    )
+    await _set(target, bulb, start, DeviceMessages.SetPower(level=65535))
+    for brightness in (0.5, 0.25, 0.75):
+        await target.script(Transformer.using({"brightness": brightness})).run_with_all(bulb)
+        colour = fleet.state(bulb)["color"]
+        assert (colour["hue"], colour["saturation"], colour["kelvin"]) == (hue, saturation, kelvin)
+        assert abs(colour["brightness"] - round(brightness * COLOUR_WIRE)) <= 1
+
+
 async def test_transform_to_a_silent_device_fails_only_it(control_fleet: Fleet) -> None:
     fleet = control_fleet
     bulbs = fleet.of_kind("color")

@@ -131,9 +131,19 @@ def _power_message(level: int, duration: float, serial: str) -> Message:
     return DeviceMessages.SetPower(level=level, target=serial, res_required=False)
 
 
-def _set_color(colour: PartialColour, duration: float, serial: str) -> Message:
+COMPONENTS = ("hue", "saturation", "brightness", "kelvin")
+
+
+def _set_color(colour: PartialColour, duration: float, serial: str, current: Message) -> Message:
+    """SetColor to colour; a component still as the device reported it goes back unchanged.
+
+    Decoded, a hue has two decimals and a fraction four (photons' units): encoded again they
+    can land on a neighbouring wire value (hue 1 reads 0.01 degrees and goes back as 2), so
+    changing brightness alone would nudge hue and saturation a little every time. Those
+    components are sent as the device's own wire values instead.
+    """
     hue, saturation, brightness, kelvin = colour
-    return LightMessages.SetColor(
+    asked = LightMessages.SetColor(
         hue=hue,
         saturation=saturation,
         brightness=brightness,
@@ -142,6 +152,13 @@ def _set_color(colour: PartialColour, duration: float, serial: str) -> Message:
         target=serial,
         res_required=False,
     )
+    if not current | LightMessages.LightState:
+        return asked
+    wire = asked.raw_dict()
+    for name, value in zip(COMPONENTS, colour, strict=True):
+        if value == getattr(current, name):
+            wire[name] = current.raw(name)
+    return LightMessages.SetColor.from_raw(target=serial, res_required=False, **wire)
 
 
 def plan_for(request: TransformState, serial: str, current: Message) -> list[Message]:
@@ -168,16 +185,16 @@ def plan_for(request: TransformState, serial: str, current: Message) -> list[Mes
             final = final._replace(brightness=1.0)
         # dark first: the new colour (or the old one, to transition) at brightness 0 ...
         dark = (now if request.transition_color else final)._replace(brightness=0.0)
-        steps.append(_set_color(dark, 0, serial))
+        steps.append(_set_color(dark, 0, serial, current))
         # ... then on, still dark, then the fade to the final colour
         steps.append(_power_message(ON, 0, serial))
-        steps.append(_set_color(final, duration, serial))
+        steps.append(_set_color(final, duration, serial, current))
         return steps
     if wanted == "off":
         steps.append(_power_message(OFF, duration, serial))
-        steps.append(_set_color(final, 0 if is_on else duration, serial))
+        steps.append(_set_color(final, 0 if is_on else duration, serial, current))
         return steps
-    steps.append(_set_color(final, duration, serial))
+    steps.append(_set_color(final, duration, serial, current))
     return steps
 
 
