@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+
 import pytest
 
 from custom_components.lifx_script.engine import (
@@ -23,6 +25,7 @@ from custom_components.lifx_script.engine import (
     Unsupported,
 )
 from tests.engine.conftest import hard_coded_target, serials_of, strip_with
+from tests.support.fault_proxy import TO_CLIENT, FaultProxy
 from tests.support.fleet import Fleet
 
 
@@ -144,6 +147,35 @@ async def test_extended_color_zones_on_82_and_164_zone_strips(
         assert sender.stats["timeouts"] == 0
     assert sorted(r.pkt.zone_index for r in results) == indexes
     assert sum(r.pkt.colors_count for r in results) == zones
+
+
+async def test_a_set_short_of_one_reply_times_out_with_the_replies_that_came(
+    fleet: Fleet,
+) -> None:
+    # a 164-zone strip answers GetExtendedColorZones with zone_index 0 and 82; the second
+    # never arrives: the request times out, and the error carries the first as partial
+    serial = strip_with(fleet, 164)
+    device = next(d for d in fleet.devices if d.serial == serial)
+
+    def second_half(direction: str, data: bytes) -> bool:
+        if direction != TO_CLIENT or struct.unpack_from("<H", data, 32)[0] != 512:
+            return False
+        return struct.unpack_from("<H", data, 38)[0] == 82  # (after the zones count)
+
+    async with FaultProxy([(serial, device.addr)]) as proxy:
+        proxy.drop_if = second_half
+        target = LanTarget(broadcast=proxy.fronts, hard_coded=proxy.hard_coded)
+        errors: list[BaseException] = []
+        results = await target.script(MultiZoneMessages.GetExtendedColorZones()).run_with_all(
+            serial, message_timeout=1, error_catcher=errors
+        )
+        dropped = proxy.log.counts[f"{TO_CLIENT}.dropped"]
+    assert results == []
+    assert len(errors) == 1 and isinstance(errors[0], TimedOut)
+    partial = errors[0].partial
+    assert [pkt.zone_index for pkt, _ in partial] == [0]
+    assert partial[0][0].colors_count == 82
+    assert dropped >= 2  # every resend's answer lost its second half too
 
 
 async def test_set_color_zones_with_res_required_counts_its_replies(fleet: Fleet) -> None:

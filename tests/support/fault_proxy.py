@@ -122,6 +122,8 @@ class FaultProxy:
         self.log = Log()
         self.silenced: set[str] = set()
         self.on_packet: Callable[[str, bytes], None] | None = None
+        # drop exactly the packets this says (direction, data): a loss a test chooses
+        self.drop_if: Callable[[str, bytes], bool] | None = None
         self._fronts: list[_Front] = []
         self._backs: list[_Back] = []
         self._handles: set[asyncio.TimerHandle] = set()
@@ -191,6 +193,9 @@ class FaultProxy:
             self.on_packet(direction, data)
         if direction == TO_DEVICE and self.upstream[index][0] in self.silenced:
             log.counts[f"{direction}.silenced"] += 1
+            return
+        if self.drop_if is not None and self.drop_if(direction, data):
+            log.counts[f"{direction}.dropped"] += 1
             return
         faults = self.faults[direction]
         rng = self.rng
