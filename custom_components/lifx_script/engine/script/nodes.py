@@ -166,7 +166,7 @@ class ListNode(Node):
         children: Sequence[Node] = self.children
         sends = self._sends(children, serials)
         if sends is not None:
-            width = run.lanes(sorted({serial for _, serial in sends}), len(sends))
+            width = run.lanes(list(dict.fromkeys(serial for _, serial in sends)), len(sends))
             if width is not None:
                 # every child is a message to devices: their sends share the lanes
                 return await all_ok(in_lanes(run, sends, width))
