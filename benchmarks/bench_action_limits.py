@@ -38,6 +38,7 @@ from custom_components.lifx_script.const import (  # noqa: E402
     MAX_SENDS_PER_CALL,
     MAX_SERIALS_PER_CALL,
 )
+from tests.support.action_data import tile_frames  # noqa: E402
 from tests.support.fleet import Fleet  # noqa: E402
 from tests.support.hass_process import (  # noqa: E402
     DOMAIN,
@@ -201,25 +202,6 @@ def measure(
         longest = slow[0][0] * 1000 if slow else 0.0
         growth = (after["VmRSS"] - before["VmRSS"]) / 1024
         tally.add(name, wall, longest, collections, step_ms, growth)
-
-
-def tile_frames(frames: int, tiles: int) -> list[list[dict[str, Any]]]:
-    """Each frame a Set64 per tile, sent together; the frames in order."""
-    return [
-        [
-            {
-                "type": "Set64",
-                "tile_index": tile,
-                "width": 8,
-                "colors": [
-                    {"hue": (frame * 7 + pixel) % 360, "saturation": 1, "brightness": 0.5}
-                    for pixel in range(64)
-                ],
-            }
-            for tile in range(tiles)
-        ]
-        for frame in range(frames)
-    ]
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ from custom_components.lifx_script.build import BUILD_SLICE
 from custom_components.lifx_script.const import DOMAIN, MAX_MESSAGES_PER_CALL, MAX_SENDS_PER_CALL
 from custom_components.lifx_script.engine import Message
 from custom_components.lifx_script.engine.script.nodes import START_SLICE
+from tests.support.action_data import tile_frames
 from tests.support.fleet import Fleet
 
 
@@ -122,25 +123,6 @@ async def test_many_devices_start_in_slices_too(
     )
     assert replies == messages * len(serials)
     assert most <= START_SLICE + 10, f"{most} tasks started between two turns of the loop"
-
-
-def tile_frames(frames: int, tiles: int) -> list[list[dict[str, Any]]]:
-    """A chain painted frame by frame: each frame a Set64 of 64 colours per tile, together."""
-    return [
-        [
-            {
-                "type": "Set64",
-                "tile_index": tile,
-                "width": 8,
-                "colors": [
-                    {"hue": (frame * 7 + pixel) % 360, "saturation": 1, "brightness": 0.5}
-                    for pixel in range(64)
-                ],
-            }
-            for tile in range(tiles)
-        ]
-        for frame in range(frames)
-    ]
 
 
 async def test_a_tile_chain_painted_frame_by_frame_is_built_in_slices(
