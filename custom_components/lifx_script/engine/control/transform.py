@@ -135,7 +135,8 @@ COMPONENTS = ("hue", "saturation", "brightness", "kelvin")
 
 
 def _set_color(colour: PartialColour, duration: float, serial: str, current: Message) -> Message:
-    """SetColor to colour; a component still as the device reported it goes back unchanged.
+    """SetColor to colour; a component still as current (a LightState) has it goes back
+    unchanged.
 
     Decoded, a hue has two decimals and a fraction four (photons' units): encoded again they
     can land on a neighbouring wire value (hue 1 reads 0.01 degrees and goes back as 2), so
@@ -152,8 +153,6 @@ def _set_color(colour: PartialColour, duration: float, serial: str, current: Mes
         target=serial,
         res_required=False,
     )
-    if not current | LightMessages.LightState:
-        return asked
     wire = asked.raw_dict()
     for name, value in zip(COMPONENTS, colour, strict=True):
         if value == getattr(current, name):

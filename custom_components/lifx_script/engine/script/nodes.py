@@ -30,8 +30,8 @@ class RunContext(Protocol):
         """msg to one serial (None: broadcast); True if it worked."""
         ...
 
-    def lanes(self, serials: Sequence[str], sends: int) -> int | None:
-        """Make ``sends`` sends to serials in this many lanes, not a task each (None: tasks)."""
+    def lanes(self, sends: Sequence[tuple[Message, str]]) -> int | None:
+        """Make these sends in this many lanes, not a task each (None: a task each)."""
         ...
 
     def error(self, error: BaseException) -> None:
@@ -90,14 +90,20 @@ async def all_ok(coros: Sequence[Coroutine[Any, Any, bool]]) -> bool:
 
 
 def in_lanes(
-    run: RunContext, sends: Sequence[tuple[Message, str]], width: int
-) -> list[Coroutine[Any, Any, bool]]:
-    """width lanes, each making the next send not yet taken: the order of a task each.
+    run: RunContext, sends: Sequence[tuple[Message, str]] | None
+) -> list[Coroutine[Any, Any, bool]] | None:
+    """Lanes for these sends, each making the next one not yet taken (the order of a task
+    each); None when the run wants a task each (see RunContext.lanes) or sends is None.
 
     A task per send would mostly wait for the run's limit (a call of 500 messages to 4
     devices would make 2000 tasks, and their frames and futures, for 30 in flight): lanes
     keep as many sends going with far fewer objects alive.
     """
+    if sends is None or len(sends) < 2:
+        return None
+    width = run.lanes(sends)
+    if width is None:
+        return None
     pending = iter(sends)
 
     async def lane() -> bool:
@@ -140,11 +146,8 @@ class MessageNode(Node):
         return [(msg, serial) for serial in serials]
 
     async def execute(self, run: RunContext, serials: Serials) -> bool:
-        if self.own_serial is None and serials is not None and len(serials) > 1:
-            width = run.lanes(serials, len(serials))
-            if width is not None:
-                return await all_ok(in_lanes(run, self.sends(serials) or [], width))
-        return await all_ok(self.coroutines(run, serials))
+        lanes = in_lanes(run, self.sends(serials))
+        return await all_ok(lanes if lanes is not None else self.coroutines(run, serials))
 
     def messages(self) -> list[Message]:
         return [self.msg]
@@ -162,15 +165,12 @@ class ListNode(Node):
         self.children = tuple(children)
 
     async def execute(self, run: RunContext, serials: Serials) -> bool:
+        # every child a message to devices: their sends share one set of lanes
+        lanes = in_lanes(run, self._sends(self.children, serials))
+        if lanes is not None:
+            return await all_ok(lanes)
         coros: list[Coroutine[Any, Any, bool]] = []
-        children: Sequence[Node] = self.children
-        sends = self._sends(children, serials)
-        if sends is not None:
-            width = run.lanes(list(dict.fromkeys(serial for _, serial in sends)), len(sends))
-            if width is not None:
-                # every child is a message to devices: their sends share the lanes
-                return await all_ok(in_lanes(run, sends, width))
-        for child in children:
+        for child in self.children:
             if isinstance(child, MessageNode):
                 coros.extend(child.coroutines(run, serials))
             else:

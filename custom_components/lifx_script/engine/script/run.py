@@ -141,8 +141,8 @@ class Run:
 
     # -- the leaf send ---------------------------------------------------------------------
 
-    def lanes(self, serials: Sequence[str], sends: int) -> int | None:
-        """How many lanes ``sends`` sends to serials need, if fewer than a task each.
+    def lanes(self, sends: Sequence[tuple[Message, str]]) -> int | None:
+        """How many lanes these sends need, if fewer than a task each.
 
         A task per send would mostly wait for the run's limits: this many lanes, each making
         the next send in order, keep as many in flight with fewer tasks. None (a task each)
@@ -150,10 +150,10 @@ class Run:
         (its lane would wait without holding a slot).
         """
         width = self._width
-        if width is None or width >= sends or self.options.broadcast is not None:
+        if width is None or width >= len(sends) or self.options.broadcast is not None:
             return None
         located = self._located
-        for serial in serials:
+        for _, serial in sends:
             if serial not in located:
                 return None
         return width
@@ -271,8 +271,8 @@ def lane_width(specs: Sequence[LimitSpec]) -> int | None:
         return None
     width = min(counts) if counts else None
     if shared:
-        free = max(getattr(limit, "_value", 0) for limit in shared)
-        roomy = max(SHARED_LANES, free if isinstance(free, int) else 0)
+        free = (getattr(limit, "_value", 0) for limit in shared)
+        roomy = max([SHARED_LANES, *(count for count in free if isinstance(count, int))])
         width = roomy if width is None else min(width, roomy)
     return width
 
