@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import socket
 import struct
 import sys
@@ -48,8 +49,8 @@ def packet(target: bytes, seq: int, pkt_type: int, payload: bytes, ack: bool, re
 async def rounds(devices: list[tuple[str, str, int]], count: int, with_codec: bool) -> float:
     """CPU us per (message, device) over count rounds (after one cold round)."""
     engine = _common.import_engine()
-    codec: Any = sys.modules[engine.__name__ + ".codec"]
-    results_module: Any = __import__(engine.__name__ + ".script.results", fromlist=["x"])
+    codec: Any = importlib.import_module(engine.__name__ + ".codec")
+    results_module: Any = importlib.import_module(engine.__name__ + ".script.results")
     unpack_header = codec.unpack_header
     decode = codec.Messages.unpack_after_header
     make_result = results_module.make_result
