@@ -33,6 +33,34 @@ OURS = "lifx_script"
 # ---------------------------------------------------------------- our engine
 
 
+def photons_target(devices: Sequence[Sequence[Any]]) -> tuple[Any, Any]:
+    """A photons LanTarget that knows devices' addresses ([serial, ip, port] each): no
+    broadcast discovery, default_broadcast pointed at 127.0.0.1 anyway. Returns the target
+    and its final_future (cancel it when done). Imports photons: .venv-bench only."""
+    os.environ.pop("HARDCODED_DISCOVERY", None)
+    os.environ.pop("SERIAL_FILTER", None)
+    from photons_app import helpers as hp
+    from photons_messages import protocol_register
+    from photons_transport.session.discovery_options import NoEnvDiscoveryOptions
+    from photons_transport.targets import LanTarget
+
+    final_future = hp.create_future()
+    # photons merges a target's discovery_options over the configuration's top-level
+    # "discovery_options" (a DiscoveryOptions object, as photons_app would make it)
+    options = NoEnvDiscoveryOptions.FieldSpec().empty_normalise(
+        hardcoded_discovery={serial: [ip, port] for serial, ip, port in devices}
+    )
+    target = LanTarget.create(
+        {
+            "protocol_register": protocol_register,
+            "final_future": final_future,
+            "default_broadcast": "127.0.0.1",
+            "discovery_options": options,
+        }
+    )
+    return target, final_future
+
+
 def import_engine() -> types.ModuleType:
     """Import our engine; it is standard library only, so .venv-bench (no Home Assistant) can."""
     if str(REPO_ROOT) not in sys.path:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import resource
 import sys
 import time
@@ -136,30 +135,12 @@ class Photons(PhotonsStyle):
     kept over the rounds, `await sender(msg, serials, error_catcher=...)` per phase."""
 
     async def setup(self, devices: list[tuple[str, str, int]]) -> None:
-        os.environ.pop("HARDCODED_DISCOVERY", None)
-        os.environ.pop("SERIAL_FILTER", None)
-        from photons_app import helpers as hp
-        from photons_messages import LightMessages, protocol_register
-        from photons_transport.session.discovery_options import NoEnvDiscoveryOptions
-        from photons_transport.targets import LanTarget
+        from photons_messages import LightMessages
 
         self.messages = LightMessages
         # same packets as the other libraries send: GetColor without ack_required
         self.get_color = LightMessages.GetColor(ack_required=False, res_required=True)
-        self.final_future = hp.create_future()
-        # photons merges a target's discovery_options over the configuration's top-level
-        # "discovery_options" (a DiscoveryOptions object, as photons_app would make it)
-        options = NoEnvDiscoveryOptions.FieldSpec().empty_normalise(
-            hardcoded_discovery={serial: [ip, port] for serial, ip, port in devices}
-        )
-        self.target = LanTarget.create(
-            {
-                "protocol_register": protocol_register,
-                "final_future": self.final_future,
-                "default_broadcast": "127.0.0.1",
-                "discovery_options": options,
-            }
-        )
+        self.target, self.final_future = _common.photons_target(devices)
         self.serials = [d[0] for d in devices]
         self.sender = await self.target.make_sender()
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import sys
 import time
 import traceback
@@ -93,28 +92,11 @@ class Ours:
 
 class Photons:
     async def setup(self, devices: list[tuple[str, str, int]]) -> None:
-        os.environ.pop("HARDCODED_DISCOVERY", None)
-        os.environ.pop("SERIAL_FILTER", None)
-        from photons_app import helpers as hp
         from photons_control.planner import Gatherer, make_plans
-        from photons_messages import protocol_register
-        from photons_transport.session.discovery_options import NoEnvDiscoveryOptions
-        from photons_transport.targets import LanTarget
 
         self.gatherer_class = Gatherer
         self.make_plans = make_plans
-        self.final_future = hp.create_future()
-        options = NoEnvDiscoveryOptions.FieldSpec().empty_normalise(
-            hardcoded_discovery={serial: [ip, port] for serial, ip, port in devices}
-        )
-        self.target = LanTarget.create(
-            {
-                "protocol_register": protocol_register,
-                "final_future": self.final_future,
-                "default_broadcast": "127.0.0.1",
-                "discovery_options": options,
-            }
-        )
+        self.target, self.final_future = _common.photons_target(devices)
         self.serials = [d[0] for d in devices]
         self.sender = await self.target.make_sender()
         self.gatherer = Gatherer(self.sender)
