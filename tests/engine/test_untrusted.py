@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ from custom_components.lifx_script.engine.codec import serial_to_target
 from custom_components.lifx_script.engine.transport import discovery, matcher
 from tests.engine.conftest import loopback_target
 from tests.support.fault_proxy import FaultProxy, Faults
-from tests.support.fleet import Fleet
+from tests.support.fleet import EmulatedDevice, Fleet
 
 Addr = tuple[str, int]
 ZERO = bytes(8)
@@ -127,24 +128,32 @@ async def test_a_reply_from_the_right_ip_but_another_port_is_not_the_device(
     assert stats["matched"] == 0
 
 
-async def test_a_broadcast_takes_each_devices_reply_once(fleet: Fleet, forger: Forger) -> None:
-    """After the real answers to a broadcast GetPower, forged ones for the same devices."""
-    devices = fleet.devices[:3]
+async def broadcast_then_forge(
+    devices: list[EmulatedDevice], forger: Forger, forged: object, targets: list[bytes]
+) -> tuple[list[Any], dict[str, int]]:
+    """A broadcast GetPower to devices; once their real replies are in, the forger sweeps
+    forged (for each of targets) into the quiet gap that follows. Results and stats."""
     target = LanTarget(broadcast=[d.addr for d in devices])
     async with target.session() as sender:
         to = session_addr(sender)
-        forged = DeviceMessages.StatePower(level=4242)
 
         async def forge_late() -> None:
-            # once the real replies are in: these come in the quiet gap that follows
             assert await wait_for(lambda: sender.stats["matched"] >= len(devices))
-            for device in devices:
-                forger.sweep(forged, serial_to_target(device.serial), sender.source, to)
+            for forged_target in targets:
+                forger.sweep(forged, forged_target, sender.source, to)
 
         forging = asyncio.ensure_future(forge_late())
         results = await sender(DeviceMessages.GetPower(), None, broadcast=True)
         await forging
-        stats = sender.stats
+        return results, sender.stats
+
+
+async def test_a_broadcast_takes_each_devices_reply_once(fleet: Fleet, forger: Forger) -> None:
+    """After the real answers to a broadcast GetPower, forged ones for the same devices."""
+    devices = fleet.devices[:3]
+    forged = DeviceMessages.StatePower(level=4242)
+    own_targets = [serial_to_target(d.serial) for d in devices]
+    results, stats = await broadcast_then_forge(devices, forger, forged, own_targets)
     assert sorted(r.pkt.serial for r in results) == sorted(d.serial for d in devices)
     assert all(r.pkt.level != 4242 for r in results)
     assert stats["replies_from_wrong_address"] >= 3
@@ -156,21 +165,9 @@ async def test_a_flood_of_invented_devices_cannot_grow_a_broadcast_without_bound
     """Each forged StatePower names another target: at most MAX_BROADCAST_REPLIES are kept."""
     monkeypatch.setattr(matcher, "MAX_BROADCAST_REPLIES", 5)
     devices = fleet.devices[:2]
-    target = LanTarget(broadcast=[d.addr for d in devices])
     invented = [serial_to_target(f"d073d5ee{i:04x}") for i in range(40)]
-    async with target.session() as sender:
-        to = session_addr(sender)
-        forged = DeviceMessages.StatePower(level=7)
-
-        async def flood() -> None:
-            assert await wait_for(lambda: sender.stats["matched"] >= len(devices))
-            for invented_target in invented:
-                forger.sweep(forged, invented_target, sender.source, to)
-
-        flooding = asyncio.ensure_future(flood())
-        results = await sender(DeviceMessages.GetPower(), None, broadcast=True)
-        await flooding
-        stats = sender.stats
+    forged = DeviceMessages.StatePower(level=7)
+    results, stats = await broadcast_then_forge(devices, forger, forged, invented)
     heard = {r.pkt.serial for r in results}
     assert {d.serial for d in devices} <= heard  # the real ones, heard first
     assert len(results) == 5
